@@ -1,0 +1,186 @@
+//! Loading (defaults → file → env) and validation of the configuration tree. Every error names
+//! the key it is about; secrets are never echoed.
+use std::path::Path;
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+
+use super::{Config, Credentials, Secret};
+
+/// A configuration problem, naming the offending key.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration `{key}`: {message}")]
+pub struct ConfigError {
+    /// Dotted key, e.g. `upstream.base_url`.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(key: &str, message: impl Into<String>) -> Self {
+        ConfigError {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Loads the tree from an optional TOML file and the `ATELIO_GATEWAY__` environment.
+pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+    let mut fig = Figment::from(Serialized::defaults(serde_json::json!({})));
+    if let Some(path) = file {
+        if !path.exists() {
+            return Err(ConfigError::new("--config", "file does not exist"));
+        }
+        fig = fig.merge(Toml::file(path));
+    }
+    fig = fig.merge(Env::prefixed("ATELIO_GATEWAY__").split("__"));
+    fig.extract::<Config>().map_err(|e| {
+        let key = e.path.join(".");
+        let key = if key.is_empty() { "<root>".into() } else { key };
+        ConfigError::new(&key, e.kind.to_string())
+    })
+}
+
+/// Checks every value and resolves the Atelio credentials (reading `*_file` keys).
+pub fn validate(cfg: &Config) -> Result<Credentials, ConfigError> {
+    check_url(&cfg.upstream.base_url)?;
+    positive("server.default_deadline_ms", cfg.server.default_deadline_ms)?;
+    positive(
+        "upstream.connect_timeout_ms",
+        cfg.upstream.connect_timeout_ms,
+    )?;
+    positive(
+        "upstream.attempt_timeout_ms",
+        cfg.upstream.attempt_timeout_ms,
+    )?;
+    if cfg.server.max_message_bytes < 4096 {
+        return Err(ConfigError::new(
+            "server.max_message_bytes",
+            "must be at least 4096",
+        ));
+    }
+    if let Some(p) = &cfg.upstream.default_program_id {
+        uuid::Uuid::parse_str(p)
+            .map_err(|_| ConfigError::new("upstream.default_program_id", "must be a UUID"))?;
+    }
+    tracing_subscriber::EnvFilter::try_new(&cfg.log.level)
+        .map_err(|e| ConfigError::new("log.level", e.to_string()))?;
+    Ok(Credentials {
+        identity: secret(
+            "upstream.identity",
+            &cfg.upstream.identity,
+            cfg.upstream.identity_file.as_deref(),
+        )?,
+        authorization: secret(
+            "upstream.authorization",
+            &cfg.upstream.authorization,
+            cfg.upstream.authorization_file.as_deref(),
+        )?,
+    })
+}
+
+fn positive(key: &str, v: u64) -> Result<(), ConfigError> {
+    if v == 0 {
+        return Err(ConfigError::new(key, "must be greater than 0"));
+    }
+    Ok(())
+}
+
+fn check_url(raw: &str) -> Result<(), ConfigError> {
+    let key = "upstream.base_url";
+    let url = url::Url::parse(raw).map_err(|e| ConfigError::new(key, e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError::new(key, "must be an http or https URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::new(key, "must not have a query or fragment"));
+    }
+    Ok(())
+}
+
+fn secret(key: &str, value: &Option<Secret>, file: Option<&Path>) -> Result<Secret, ConfigError> {
+    let from_file = match file {
+        Some(path) => {
+            let file_key = format!("{key}_file");
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                ConfigError::new(&file_key, format!("cannot read file: {}", e.kind()))
+            })?;
+            Some(Secret::new(text.trim_end_matches(['\n', '\r'])))
+        }
+        None => None,
+    };
+    let chosen = match (value.clone(), from_file) {
+        (Some(_), Some(_)) => {
+            return Err(ConfigError::new(
+                key,
+                "set either the value or the _file key, not both",
+            ));
+        }
+        (Some(v), None) | (None, Some(v)) => Some(v),
+        (None, None) => None,
+    };
+    chosen
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| ConfigError::new(key, "is required (set it or its _file key)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> Config {
+        let mut c = Config::default();
+        c.upstream.identity = Some(Secret::new("id-123"));
+        c.upstream.authorization = Some(Secret::new("secret-456"));
+        c
+    }
+
+    #[test]
+    fn defaults_with_credentials_are_valid() {
+        let creds = validate(&valid()).expect("valid");
+        assert_eq!(creds.identity.expose(), "id-123");
+    }
+
+    #[test]
+    fn missing_credentials_name_the_key() {
+        let err = validate(&Config::default()).unwrap_err();
+        assert_eq!(err.key, "upstream.identity");
+    }
+
+    #[test]
+    fn a_bad_base_url_names_the_key() {
+        let mut c = valid();
+        c.upstream.base_url = "ftp://x".into();
+        assert_eq!(validate(&c).unwrap_err().key, "upstream.base_url");
+    }
+
+    #[test]
+    fn credentials_are_read_from_files_without_the_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("auth");
+        std::fs::write(&path, "from-file\n").unwrap();
+        let mut c = valid();
+        c.upstream.authorization = None;
+        c.upstream.authorization_file = Some(path);
+        assert_eq!(validate(&c).unwrap().authorization.expose(), "from-file");
+    }
+
+    #[test]
+    fn a_toml_file_with_an_unknown_key_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[server]\ngrpc_adr = \"x\"\n").unwrap();
+        let err = load(Some(&path)).unwrap_err();
+        assert!(err.to_string().contains("grpc_adr"), "{err}");
+    }
+
+    #[test]
+    fn debug_output_of_the_config_hides_credentials() {
+        let shown = format!("{:?}", valid());
+        assert!(!shown.contains("secret-456") && !shown.contains("id-123"));
+    }
+}

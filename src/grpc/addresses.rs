@@ -1,0 +1,119 @@
+//! Address operations shared by businesses and beneficial owners: both use the business
+//! address profile and the same REST shapes under their own path (BA1–BA5, BOA1–BOA5).
+use reqwest::Method;
+
+use super::{Call, Gateway, GatewayError, convert::business as convert, decode, paging};
+use crate::domain::{ResourceId, Violations};
+use crate::proto::v1 as pb;
+use crate::upstream::{lenient, routes::business as route};
+
+/// Whose addresses: the REST path of the owner and route names for logs.
+pub struct Owner {
+    /// `/businesses/{id}` or `/businesses/{id}/beneficial_owners/{id}`.
+    pub path: String,
+    /// Route-name prefix, `business` or `owner`.
+    pub kind: &'static str,
+}
+
+impl Owner {
+    fn route(&self, op: &'static str) -> &'static str {
+        match (self.kind, op) {
+            ("business", "create") => "businesses.addresses.create",
+            ("business", "get") => "businesses.addresses.get",
+            ("business", "list") => "businesses.addresses.list",
+            ("business", "update") => "businesses.addresses.update",
+            ("business", _) => "businesses.addresses.delete",
+            (_, "create") => "owners.addresses.create",
+            (_, "get") => "owners.addresses.get",
+            (_, "list") => "owners.addresses.list",
+            (_, "update") => "owners.addresses.update",
+            _ => "owners.addresses.delete",
+        }
+    }
+}
+
+/// Validates the owner's ids first, so every violation is reported together.
+pub fn ids(v: &mut Violations, fields: &[(&str, &str)]) -> Vec<Option<ResourceId>> {
+    fields
+        .iter()
+        .map(|(f, raw)| super::convert::id(v, f, raw))
+        .collect()
+}
+
+/// Create an address.
+pub async fn create(
+    gw: &Gateway,
+    call: &Call,
+    owner: Owner,
+    mut v: Violations,
+    a: Option<&pb::Address>,
+    request_id: &str,
+) -> Result<pb::Address, GatewayError> {
+    let address = convert::address(&mut v, a, "address");
+    let address = v.finish(address)?.ok_or_else(Violations::new)?;
+    let req = route::address_create(
+        owner.route("create"),
+        &owner.path,
+        &address,
+        call.key(request_id),
+    );
+    Ok(decode::address(&gw.json(call, req).await?))
+}
+
+/// Get or delete one address.
+pub async fn at(
+    gw: &Gateway,
+    call: &Call,
+    owner: Owner,
+    mut v: Violations,
+    address_id: &str,
+    delete: bool,
+) -> Result<pb::Address, GatewayError> {
+    let id = super::convert::id(&mut v, "address_id", address_id);
+    let id = v.finish(id)?.ok_or_else(Violations::new)?;
+    let (op, method) = if delete {
+        ("delete", Method::DELETE)
+    } else {
+        ("get", Method::GET)
+    };
+    let req = route::address_at(owner.route(op), method, &owner.path, &id);
+    Ok(decode::address(&gw.json(call, req).await?))
+}
+
+/// List addresses page by page.
+pub async fn list(
+    gw: &Gateway,
+    call: &Call,
+    owner: Owner,
+    mut v: Violations,
+    size: i32,
+    token: &str,
+) -> Result<(Vec<pb::Address>, String), GatewayError> {
+    let page = paging::page_request(size, token, paging::DEFAULT, "", &mut v);
+    let page = v.finish(page)?.ok_or_else(Violations::new)?;
+    let body = gw
+        .json(
+            call,
+            route::address_list(owner.route("list"), &owner.path, page),
+        )
+        .await?;
+    let (items, info) = lenient::list_items(&body);
+    let addresses: Vec<_> = items.into_iter().map(decode::address).collect();
+    let next = paging::next_token(page, addresses.len(), info, "");
+    Ok((addresses, next))
+}
+
+/// Update an address.
+pub async fn update(
+    gw: &Gateway,
+    call: &Call,
+    owner: Owner,
+    mut v: Violations,
+    a: Option<&pb::Address>,
+    mask: Option<&prost_types::FieldMask>,
+) -> Result<pb::Address, GatewayError> {
+    let patch = convert::address_patch(&mut v, a, mask);
+    let (id, patch) = v.finish(patch)?.ok_or_else(Violations::new)?;
+    let req = route::address_update(owner.route("update"), &owner.path, &id, &patch);
+    Ok(decode::address(&gw.json(call, req).await?))
+}

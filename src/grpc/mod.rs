@@ -1,0 +1,134 @@
+//! The gRPC edge. Each service method is the same short recipe: fix the deadline, convert the
+//! request into a validated command (`convert`), send the REST call (`upstream::routes`), decode
+//! the answer (`decode`), and map any failure in one place (`status`).
+pub mod addresses;
+pub mod businesses;
+pub mod convert;
+pub mod customers;
+pub mod decode;
+pub mod owners;
+pub mod paging;
+pub mod status;
+
+use std::{future::Future, sync::Arc, time::Instant};
+
+use tonic::{Request, Response, Status};
+use tracing::Instrument;
+
+pub use status::{GatewayError, to_status};
+
+use crate::{
+    deadline::Deadline,
+    idempotency,
+    upstream::{AtelioClient, UpstreamRequest, UpstreamResponse},
+};
+
+/// Caller name used for idempotency scopes until caller authentication exists.
+pub const ANONYMOUS_CALLER: &str = "anonymous";
+
+/// What every service shares: the Atelio client and call defaults.
+#[derive(Clone)]
+pub struct Gateway {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: AtelioClient,
+    default_deadline: std::time::Duration,
+    default_program: Option<String>,
+}
+
+/// One RPC in flight: its name, caller and deadline.
+#[derive(Clone, Debug)]
+pub struct Call {
+    /// Full method name, e.g. `CustomerService/CreateCustomer`.
+    pub method: &'static str,
+    /// Who is calling (the idempotency scope).
+    pub caller: String,
+    /// When the call must be done.
+    pub deadline: Deadline,
+}
+
+impl Call {
+    /// The upstream Idempotency-Key for this call and its `request_id`.
+    pub fn key(&self, request_id: &str) -> String {
+        idempotency::key_for(&self.caller, self.method, request_id)
+    }
+}
+
+impl Gateway {
+    /// Shares `client` among the services.
+    pub fn new(
+        client: AtelioClient,
+        default_deadline: std::time::Duration,
+        default_program: Option<String>,
+    ) -> Self {
+        Gateway {
+            inner: Arc::new(Inner {
+                client,
+                default_deadline,
+                default_program,
+            }),
+        }
+    }
+
+    /// The call context of an incoming request.
+    pub fn call<T>(&self, req: &Request<T>, method: &'static str) -> Call {
+        Call {
+            method,
+            caller: ANONYMOUS_CALLER.to_string(),
+            deadline: Deadline::from_metadata(req.metadata(), self.inner.default_deadline),
+        }
+    }
+
+    /// The configured default program id.
+    pub fn default_program(&self) -> Option<&str> {
+        self.inner.default_program.as_deref()
+    }
+
+    /// Sends one REST call within the call's deadline.
+    pub async fn send(
+        &self,
+        call: &Call,
+        req: UpstreamRequest,
+    ) -> Result<UpstreamResponse, GatewayError> {
+        Ok(self.inner.client.send(&req, call.deadline).await?)
+    }
+
+    /// Sends one REST call and parses the JSON answer.
+    pub async fn json(
+        &self,
+        call: &Call,
+        req: UpstreamRequest,
+    ) -> Result<serde_json::Value, GatewayError> {
+        Ok(self.send(call, req).await?.json()?)
+    }
+}
+
+/// Runs one RPC body inside its span, logs its outcome (method, code, reason, duration; never
+/// field values) and maps errors to a status.
+pub async fn handle<T>(
+    call: &Call,
+    body: impl Future<Output = Result<T, GatewayError>>,
+) -> Result<Response<T>, Status> {
+    let span = tracing::info_span!("rpc", rpc.method = call.method, rpc.caller = %call.caller);
+    let started = Instant::now();
+    let out = body.instrument(span.clone()).await;
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let _entered = span.enter();
+    match out {
+        Ok(v) => {
+            tracing::info!(code = "OK", elapsed_ms, "rpc finished");
+            Ok(Response::new(v))
+        }
+        Err(e) => {
+            let fields: Option<Vec<String>> = match &e {
+                GatewayError::Invalid(v) => Some(v.iter().map(|f| f.field.clone()).collect()),
+                _ => None,
+            };
+            let status = to_status(e);
+            tracing::info!(code = ?status.code(), invalid_fields = ?fields, elapsed_ms, "rpc failed");
+            Err(status)
+        }
+    }
+}

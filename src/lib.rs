@@ -1,0 +1,33 @@
+//! # atelio-gateway
+//!
+//! A gRPC gateway in front of the Atelio REST API (customers, KYC, businesses, KYB and
+//! beneficial owners). Internal services speak gRPC; the gateway validates at the edge and
+//! translates each call into the REST request Atelio documents.
+//!
+//! ```text
+//!  internal service ──gRPC──▶ grpc/ ─▶ grpc/convert (validate → domain/commands)
+//!        ─▶ upstream/routes (REST call as data) ─▶ upstream/client ──HTTPS──▶ Atelio
+//!  ◀── grpc/decode (lenient JSON → proto) ◀── grpc/status (one error mapping) ◀──┘
+//! ```
+//!
+//! | module | place in the flow |
+//! | --- | --- |
+//! | [`config`] | one typed, validated configuration tree (file + `ATELIO_GATEWAY__` env) |
+//! | [`app`] | binds the listeners, assembles the gRPC server, runs until stopped |
+//! | [`grpc`] | the services, request conversion, response decoding, status mapping, paging |
+//! | [`domain`] | validated values and commands (no IO) |
+//! | [`upstream`] | REST routes, the HTTP client, lenient decoding, upstream errors |
+//! | [`idempotency`] | deterministic upstream `Idempotency-Key`s |
+//! | [`deadline`] | the per-call deadline every wait is bounded by |
+//! | [`telemetry`] | the tracing subscriber (JSON or pretty logs) |
+//! | [`proto`] | generated code and the reflection descriptor set |
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod deadline;
+pub mod domain;
+pub mod grpc;
+pub mod idempotency;
+pub mod proto;
+pub mod telemetry;
+pub mod upstream;

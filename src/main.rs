@@ -1,0 +1,83 @@
+//! Thin entry point: parse the CLI, load and validate config, start telemetry, build the app,
+//! run until SIGINT/SIGTERM.
+use std::process::ExitCode;
+
+use atelio_gateway::{
+    app::{App, StartError},
+    cli::{Cli, Command},
+    config, telemetry,
+};
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let cfg = match config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return config_error(&e),
+    };
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::CheckConfig => check_config(&cfg),
+        Command::Serve => serve(cfg).await,
+    }
+}
+
+fn config_error(e: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(2)
+}
+
+fn check_config(cfg: &config::Config) -> ExitCode {
+    match config::validate(cfg) {
+        Ok(_) => {
+            println!("configuration OK");
+            println!("  server.grpc_addr          = {}", cfg.server.grpc_addr);
+            println!(
+                "  server.default_deadline_ms = {}",
+                cfg.server.default_deadline_ms
+            );
+            println!("  upstream.base_url          = {}", cfg.upstream.base_url);
+            println!("  upstream credentials       = set (not shown)");
+            ExitCode::SUCCESS
+        }
+        Err(e) => config_error(&e),
+    }
+}
+
+async fn serve(cfg: config::Config) -> ExitCode {
+    telemetry::init(&cfg.log);
+    let app = match App::build(cfg).await {
+        Ok(app) => app,
+        Err(StartError::Config(e)) => return config_error(&e),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match app.run_until_stopped(shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "gateway stopped with an error");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown signal received");
+}

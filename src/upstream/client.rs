@@ -1,0 +1,153 @@
+//! The HTTP client for Atelio: sends one `UpstreamRequest` with the credentials, the
+//! Idempotency-Key and a timeout bounded by the call's deadline, and classifies the outcome.
+//! Bodies, headers and credentials are never logged.
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+
+use super::{UpstreamError, UpstreamRequest, atelio_error, lenient};
+use crate::{
+    config::{Credentials, UpstreamConfig},
+    deadline::Deadline,
+};
+
+/// A 2xx answer from Atelio.
+#[derive(Debug)]
+pub struct UpstreamResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Raw body.
+    pub body: Bytes,
+}
+
+impl UpstreamResponse {
+    /// The body as JSON, tolerating Atelio's documented syntax slips.
+    pub fn json(&self) -> Result<serde_json::Value, UpstreamError> {
+        lenient::parse_body(&self.body).map_err(UpstreamError::Decode)
+    }
+}
+
+/// Talks to one Atelio base URL with one set of credentials.
+#[derive(Clone)]
+pub struct AtelioClient {
+    http: reqwest::Client,
+    base: String,
+    attempt_timeout: Duration,
+}
+
+impl AtelioClient {
+    /// Builds the client; the credentials become default headers marked sensitive.
+    pub fn new(cfg: &UpstreamConfig, creds: &Credentials) -> Result<Self, String> {
+        // rustls needs a process-wide crypto provider; installing twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut headers = HeaderMap::new();
+        headers.insert("identity", sensitive(creds.identity.expose())?);
+        headers.insert("authorization", sensitive(creds.authorization.expose())?);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
+            .user_agent(concat!("atelio-gateway/", env!("CARGO_PKG_VERSION")))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(AtelioClient {
+            http,
+            base: cfg.base_url.trim_end_matches('/').to_string(),
+            attempt_timeout: Duration::from_millis(cfg.attempt_timeout_ms),
+        })
+    }
+
+    /// Sends one attempt. Non-2xx answers become `UpstreamError::Rejected`.
+    pub async fn send(
+        &self,
+        req: &UpstreamRequest,
+        deadline: Deadline,
+    ) -> Result<UpstreamResponse, UpstreamError> {
+        let timeout = self.attempt_timeout.min(deadline.remaining());
+        if timeout.is_zero() {
+            return Err(UpstreamError::DeadlineExceeded);
+        }
+        let started = Instant::now();
+        let result = self.build(req, timeout).send().await;
+        let outcome = match result {
+            Ok(resp) => read(resp).await,
+            Err(e) => Err(classify(&e)),
+        };
+        log_attempt(req, &outcome, started.elapsed());
+        outcome
+    }
+
+    fn build(&self, req: &UpstreamRequest, timeout: Duration) -> reqwest::RequestBuilder {
+        let url = format!("{}{}", self.base, req.path);
+        let mut b = self.http.request(req.method.clone(), url).timeout(timeout);
+        if !req.query.is_empty() {
+            b = b.query(&req.query);
+        }
+        if let Some(key) = &req.idempotency_key {
+            b = b.header("idempotency-key", key);
+        }
+        if let Some(body) = &req.body {
+            b = b.header(CONTENT_TYPE, "application/json").json(body);
+        }
+        b
+    }
+}
+
+fn sensitive(value: &str) -> Result<HeaderValue, String> {
+    let mut v = HeaderValue::from_str(value)
+        .map_err(|_| "a credential contains characters not allowed in a header".to_string())?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+async fn read(resp: reqwest::Response) -> Result<UpstreamResponse, UpstreamError> {
+    let status = resp.status().as_u16();
+    let retry_after = resp
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after);
+    let body = resp.bytes().await.map_err(|e| classify(&e))?;
+    if (200..300).contains(&status) {
+        return Ok(UpstreamResponse { status, body });
+    }
+    Err(UpstreamError::Rejected {
+        status,
+        error: Box::new(atelio_error::parse_error_body(&body)),
+        retry_after,
+    })
+}
+
+/// `Retry-After` as delta-seconds (the HTTP-date form is not used by Atelio's emulator and is
+/// ignored).
+pub fn parse_retry_after(raw: &str) -> Option<Duration> {
+    raw.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+fn classify(e: &reqwest::Error) -> UpstreamError {
+    if e.is_timeout() {
+        UpstreamError::Timeout
+    } else if e.is_connect() {
+        UpstreamError::Connect
+    } else {
+        UpstreamError::Transport
+    }
+}
+
+fn log_attempt(
+    req: &UpstreamRequest,
+    outcome: &Result<UpstreamResponse, UpstreamError>,
+    elapsed: Duration,
+) {
+    let ms = elapsed.as_secs_f64() * 1000.0;
+    match outcome {
+        Ok(r) => {
+            tracing::debug!(route = req.route, method = %req.method, status = r.status, elapsed_ms = ms, "upstream call")
+        }
+        Err(e) => {
+            tracing::info!(route = req.route, method = %req.method, status = e.status(), code = e.code(), elapsed_ms = ms, error = %e, "upstream call failed")
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The integration suite: one binary, the real gateway on 127.0.0.1:0, a real tonic client and a
+//! scripted upstream on loopback. Each file holds the behaviours of one area.
+mod helpers;
+
+mod businesses;
+mod config_cli;
+mod customers;
+mod errors;
+mod logs;
+mod owners;
+mod server;
+mod validation;
