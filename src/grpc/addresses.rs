@@ -2,7 +2,7 @@
 //! address profile and the same REST shapes under their own path (BA1–BA5, BOA1–BOA5).
 use reqwest::Method;
 
-use super::{Call, Gateway, GatewayError, convert::business as convert, decode, paging};
+use super::{Call, Gateway, GatewayError, convert::address as convert, decode, paging};
 use crate::domain::{ResourceId, Violations};
 use crate::proto::v1 as pb;
 use crate::upstream::{lenient, routes::business as route};

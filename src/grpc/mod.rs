@@ -1,11 +1,14 @@
 //! The gRPC edge. Each service method is the same short recipe: fix the deadline, convert the
 //! request into a validated command (`convert`), send the REST call (`upstream::routes`), decode
 //! the answer (`decode`), and map any failure in one place (`status`).
+pub mod address_rpcs;
 pub mod addresses;
 pub mod businesses;
 pub mod convert;
 pub mod customers;
 pub mod decode;
+pub mod kyb;
+pub mod kyc;
 pub mod owners;
 pub mod paging;
 pub mod status;
@@ -103,6 +106,28 @@ impl Gateway {
     ) -> Result<serde_json::Value, GatewayError> {
         Ok(self.send(call, req).await?.json()?)
     }
+}
+
+/// Serves one RPC: fixes its call context, runs `body` (an async fn of the gateway, the call and
+/// the request message) through `handle`.
+pub async fn serve<Req, Resp, Fut>(
+    gw: &Gateway,
+    req: Request<Req>,
+    method: &'static str,
+    body: impl FnOnce(Gateway, Call, Req) -> Fut,
+) -> Result<Response<Resp>, Status>
+where
+    Fut: Future<Output = Result<Resp, GatewayError>>,
+{
+    let call = gw.call(&req, method);
+    let fut = body(gw.clone(), call.clone(), req.into_inner());
+    handle(&call, fut).await
+}
+
+/// A request whose only input is one id.
+pub fn only_id(field: &str, raw: &str) -> Result<crate::domain::ResourceId, GatewayError> {
+    let mut v = crate::domain::Violations::new();
+    convert::id(&mut v, field, raw).ok_or(GatewayError::Invalid(v))
 }
 
 /// Runs one RPC body inside its span, logs its outcome (method, code, reason, duration; never

@@ -2,11 +2,15 @@
 //! scripted upstream on loopback. Each file holds the behaviours of one area.
 mod helpers;
 
+mod business_addresses_kyb;
 mod businesses;
 mod config_cli;
+mod customer_kyc;
 mod customers;
 mod errors;
 mod logs;
+mod owner_kyc;
 mod owners;
 mod server;
 mod validation;
+mod validation_more;

@@ -1,45 +1,12 @@
-//! BusinessService requests → business, address and KYB commands; also the address commands
-//! shared with beneficial owners (business address profile, catalogue §2.2.1 profile B).
-use crate::domain::commands::{AddressPatch, BusinessPatch, Change, NewBusiness};
+//! BusinessService requests → business create and update commands (catalogue §2.5).
+use crate::domain::commands::{BusinessPatch, Change, NewBusiness};
 use crate::domain::{
-    Address, AddressProfile, Date, Ein, Email, FreeText, Phone, Violations, parse_addresses,
+    AddressProfile, Date, Ein, Email, FreeText, Phone, Violations, parse_addresses,
 };
 use crate::proto::v1 as pb;
 
+use super::enums::{business_type, industry_type};
 use super::{address_input, change, mask_paths};
-
-/// Atelio's spelling of a business type; None for unspecified; Err for unknown numbers.
-pub fn business_type(raw: i32) -> Result<Option<&'static str>, String> {
-    use pb::BusinessType as T;
-    Ok(Some(
-        match T::try_from(raw).map_err(|_| "is not a known value".to_string())? {
-            T::Unspecified => return Ok(None),
-            T::Cooperative => "cooperative",
-            T::Corporation => "corporation",
-            T::LimitedLiabilityCompany => "limited_liability_company",
-            T::LimitedPartnership => "limited_partnership",
-            T::NonprofitOrganization => "nonprofit_organization",
-            T::Partnership => "partnership",
-            T::SoleProprietorship => "sole_proprietorship",
-        },
-    ))
-}
-
-/// Atelio's spelling of an industry type.
-pub fn industry_type(raw: i32) -> Result<Option<&'static str>, String> {
-    use pb::IndustryType as T;
-    Ok(Some(
-        match T::try_from(raw).map_err(|_| "is not a known value".to_string())? {
-            T::Unspecified => return Ok(None),
-            T::Technology => "Technology",
-            T::FinanceBankingAndInsurance => "Finance, Banking, and Insurance",
-            T::EcommerceAndRetail => "E-Commerce and Retail",
-            T::Transportation => "Transportation",
-            T::RealEstateAndConstruction => "Real Estate and Construction",
-            T::Other => "Other",
-        },
-    ))
-}
 
 /// CreateBusiness → `NewBusiness` (EIN, legal name, industry and an address are required).
 pub fn create(b: Option<&pb::Business>) -> Result<NewBusiness, Violations> {
@@ -269,50 +236,4 @@ fn populated(b: &pb::Business, path: &str) -> bool {
         "number_of_employees" => !b.number_of_employees.is_empty(),
         _ => false,
     }
-}
-
-/// A required address (business/owner profile) reported under `field`.
-pub fn address(v: &mut Violations, a: Option<&pb::Address>, field: &str) -> Option<Address> {
-    match a {
-        Some(a) => Address::parse(&address_input(a), AddressProfile::BusinessOrOwner, field, v),
-        None => {
-            v.add(field, "is required");
-            None
-        }
-    }
-}
-
-/// Address fields an address update may send (BA4/BOA4).
-pub const ADDRESS_FIELDS: &[&str] = &[
-    "address_type",
-    "street",
-    "street2",
-    "city",
-    "state",
-    "zip_code",
-    "country",
-    "is_primary",
-];
-
-/// An address update: the whole address validated, the mask choosing what is sent (empty mask:
-/// everything). Also returns the address id.
-pub fn address_patch(
-    v: &mut Violations,
-    a: Option<&pb::Address>,
-    mask: Option<&prost_types::FieldMask>,
-) -> Option<(crate::domain::ResourceId, AddressPatch)> {
-    let id = super::id(
-        v,
-        "address.address_id",
-        a.map_or("", |a| a.address_id.as_str()),
-    );
-    let address = address(v, a, "address");
-    let fields = mask_paths(v, mask, ADDRESS_FIELDS, |_| true);
-    Some((
-        id?,
-        AddressPatch {
-            address: address?,
-            fields,
-        },
-    ))
 }

@@ -1,9 +1,12 @@
 //! proto → validated commands: the edge where wire values become domain values (architecture
 //! §2 step 2). Every rule failure is collected with its field path, so one `INVALID_ARGUMENT`
 //! lists them all and nothing is sent upstream.
+pub mod address;
 pub mod business;
 pub mod customer;
 pub mod documents;
+pub mod enums;
+pub mod kyc;
 pub mod owner;
 
 use prost_types::FieldMask;

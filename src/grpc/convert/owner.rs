@@ -151,7 +151,7 @@ pub fn start_kyc(
             }
         }
     }
-    let contact = super::customer::contact(
+    let contact = super::kyc::contact(
         &mut v,
         &r.ssn,
         &r.phone,

@@ -15,6 +15,7 @@ use atelio_gateway::{
 };
 use tokio::sync::oneshot;
 use tonic::transport::Channel;
+use tonic_types::StatusExt;
 
 pub use upstream::{FakeUpstream, Reply};
 
@@ -115,4 +116,40 @@ pub fn assert_credentials(r: &upstream::Recorded) {
 /// The Idempotency-Key the gateway must derive for an anonymous caller.
 pub fn expected_key(method: &str, request_id: &str) -> String {
     atelio_gateway::idempotency::derive_key("anonymous", method, request_id)
+}
+
+/// Asserts an INVALID_ARGUMENT listing exactly `fields` and no upstream traffic.
+pub fn assert_invalid<T: std::fmt::Debug>(
+    app: &TestApp,
+    result: Result<T, tonic::Status>,
+    fields: &[&str],
+) {
+    let err = result.expect_err("the request must be rejected");
+    assert_eq!(err.code(), tonic::Code::InvalidArgument, "{err:?}");
+    let br = err
+        .get_error_details()
+        .bad_request()
+        .cloned()
+        .expect("BadRequest details");
+    let mut got: Vec<_> = br
+        .field_violations
+        .iter()
+        .map(|v| v.field.as_str())
+        .collect();
+    got.sort();
+    got.dedup();
+    let mut want = fields.to_vec();
+    want.sort();
+    assert_eq!(got, want);
+    let info = err
+        .get_error_details()
+        .error_info()
+        .cloned()
+        .expect("ErrorInfo");
+    assert_eq!(info.reason, "INVALID_REQUEST");
+    assert_eq!(
+        app.upstream.count(),
+        0,
+        "invalid input must not reach Atelio"
+    );
 }

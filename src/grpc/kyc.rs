@@ -1,0 +1,121 @@
+//! KYC bodies for customers and beneficial owners: start, status and document upload
+//! (catalogue §2.4, §2.7 BOK1–BOK2).
+use super::{Call, Gateway, GatewayError, convert, decode};
+use crate::domain::Violations;
+use crate::proto::v1 as pb;
+use crate::upstream::routes::{customer as customer_route, owner as owner_route};
+
+/// StartCustomerKyc.
+pub async fn start_customer(
+    gw: Gateway,
+    call: Call,
+    r: pb::StartCustomerKycRequest,
+) -> Result<pb::StartCustomerKycResponse, GatewayError> {
+    let (id, kyc) = convert::kyc::start_customer(&r, gw.default_program())?;
+    let body = gw
+        .json(
+            &call,
+            customer_route::start_kyc(&id, &kyc, call.key(&r.request_id)),
+        )
+        .await?;
+    let o = decode::object(&body, "a KYC start")?;
+    let (kyc_status, kyc_status_raw) = decode::kyc_status(o.str("kyc_status"));
+    let customer_id = o
+        .str("customer_id")
+        .unwrap_or_else(|| id.as_str().to_string());
+    Ok(pb::StartCustomerKycResponse {
+        customer_id,
+        kyc_status,
+        kyc_status_raw,
+    })
+}
+
+/// GetCustomerKycStatus.
+pub async fn customer_status(
+    gw: Gateway,
+    call: Call,
+    r: pb::GetCustomerKycStatusRequest,
+) -> Result<pb::GetCustomerKycStatusResponse, GatewayError> {
+    let mut v = Violations::new();
+    let id = convert::id(&mut v, "customer_id", &r.customer_id);
+    let program = convert::program(&mut v, "program_id", &r.program_id, gw.default_program());
+    let (Some(id), Some(program)) = (id, program) else {
+        return Err(v.into());
+    };
+    let body = gw
+        .json(&call, customer_route::kyc_status(&id, &program))
+        .await?;
+    let verification = decode::kyc_verification(&body, &["customer_id"])?;
+    Ok(pb::GetCustomerKycStatusResponse {
+        verification: Some(verification),
+    })
+}
+
+/// SubmitCustomerKycDocuments.
+pub async fn submit_documents(
+    gw: Gateway,
+    call: Call,
+    r: pb::SubmitCustomerKycDocumentsRequest,
+) -> Result<pb::SubmitCustomerKycDocumentsResponse, GatewayError> {
+    let (id, docs) = convert::documents::submit_documents(&r)?;
+    let body = gw
+        .json(
+            &call,
+            customer_route::submit_documents(&id, &docs, call.key(&r.request_id)),
+        )
+        .await?;
+    let o = decode::object(&body, "a document upload")?;
+    Ok(pb::SubmitCustomerKycDocumentsResponse {
+        customer_id: o
+            .str("customer_id")
+            .unwrap_or_else(|| id.as_str().to_string()),
+        num_documents_submitted: o.i64("num_documents_submitted").unwrap_or_default() as i32,
+    })
+}
+
+/// StartBeneficialOwnerKyc.
+pub async fn start_owner(
+    gw: Gateway,
+    call: Call,
+    r: pb::StartBeneficialOwnerKycRequest,
+) -> Result<pb::StartBeneficialOwnerKycResponse, GatewayError> {
+    let (b, o, kyc) = convert::owner::start_kyc(&r, gw.default_program())?;
+    let body = gw
+        .json(
+            &call,
+            owner_route::start_kyc(&b, &o, &kyc, call.key(&r.request_id)),
+        )
+        .await?;
+    let obj = decode::object(&body, "a KYC start")?;
+    let (kyc_status, kyc_status_raw) = decode::kyc_status(obj.str("kyc_status"));
+    let beneficial_owner_id = obj
+        .str_any(&["beneficial_owner_id", "customer_id"])
+        .unwrap_or_else(|| o.as_str().to_string());
+    Ok(pb::StartBeneficialOwnerKycResponse {
+        beneficial_owner_id,
+        kyc_status,
+        kyc_status_raw,
+    })
+}
+
+/// GetBeneficialOwnerKycStatus.
+pub async fn owner_status(
+    gw: Gateway,
+    call: Call,
+    r: pb::GetBeneficialOwnerKycStatusRequest,
+) -> Result<pb::GetBeneficialOwnerKycStatusResponse, GatewayError> {
+    let mut v = Violations::new();
+    let b = convert::id(&mut v, "business_id", &r.business_id);
+    let o = convert::id(&mut v, "beneficial_owner_id", &r.beneficial_owner_id);
+    let program = convert::program(&mut v, "program_id", &r.program_id, gw.default_program());
+    let (Some(b), Some(o), Some(program)) = (b, o, program) else {
+        return Err(v.into());
+    };
+    let body = gw
+        .json(&call, owner_route::kyc_status(&b, &o, &program))
+        .await?;
+    let verification = decode::kyc_verification(&body, &["beneficial_owner_id", "customer_id"])?;
+    Ok(pb::GetBeneficialOwnerKycStatusResponse {
+        verification: Some(verification),
+    })
+}
