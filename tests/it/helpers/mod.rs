@@ -46,9 +46,25 @@ impl TestApp {
 }
 
 impl Drop for TestApp {
+    /// Every test also checks, for every request the upstream saw, that the credentials were
+    /// sent and that exactly the POSTs carried an Idempotency-Key.
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+        if std::thread::panicking() {
+            return;
+        }
+        for r in self.upstream.requests() {
+            assert_credentials(&r);
+            let has_key = r.header("idempotency-key").is_some_and(|k| !k.is_empty());
+            assert_eq!(
+                has_key,
+                r.method == "POST",
+                "{} {}: Idempotency-Key on POSTs only",
+                r.method,
+                r.path
+            );
         }
     }
 }
