@@ -16,8 +16,9 @@
 //! | [`app`] | binds the listeners, assembles the gRPC server, runs until stopped |
 //! | [`grpc`] | the services, request conversion, response decoding, status mapping, paging |
 //! | [`domain`] | validated values and commands (no IO) |
-//! | [`upstream`] | REST routes, the HTTP client, lenient decoding, upstream errors |
-//! | [`idempotency`] | deterministic upstream `Idempotency-Key`s |
+//! | [`upstream`] | REST routes, the pipeline (breaker, rate limit, retries), the HTTP client, lenient decoding |
+//! | [`idempotency`] | at-most-once mutating calls: coordinator, stores, upstream keys |
+//! | [`storage`] | the SQLite actor (one thread, batched transactions) shared by stores |
 //! | [`deadline`] | the per-call deadline every wait is bounded by |
 //! | [`telemetry`] | the tracing subscriber (JSON or pretty logs) |
 //! | [`proto`] | generated code and the reflection descriptor set |
@@ -29,5 +30,6 @@ pub mod domain;
 pub mod grpc;
 pub mod idempotency;
 pub mod proto;
+pub mod storage;
 pub mod telemetry;
 pub mod upstream;

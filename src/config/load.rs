@@ -67,6 +67,7 @@ pub fn validate(cfg: &Config) -> Result<Credentials, ConfigError> {
         uuid::Uuid::parse_str(p)
             .map_err(|_| ConfigError::new("upstream.default_program_id", "must be a UUID"))?;
     }
+    check_resilience(cfg)?;
     tracing_subscriber::EnvFilter::try_new(&cfg.log.level)
         .map_err(|e| ConfigError::new("log.level", e.to_string()))?;
     Ok(Credentials {
@@ -81,6 +82,50 @@ pub fn validate(cfg: &Config) -> Result<Credentials, ConfigError> {
             cfg.upstream.authorization_file.as_deref(),
         )?,
     })
+}
+
+fn check_resilience(cfg: &Config) -> Result<(), ConfigError> {
+    if cfg.idempotency.ttl_hours < 24 {
+        return Err(ConfigError::new(
+            "idempotency.ttl_hours",
+            "must be at least 24 (Atelio keeps keys 24 h)",
+        ));
+    }
+    positive(
+        "idempotency.memory_max_records",
+        cfg.idempotency.memory_max_records as u64,
+    )?;
+    positive(
+        "idempotency.purge_interval_s",
+        cfg.idempotency.purge_interval_s,
+    )?;
+    positive(
+        "rate_limit.per_minute",
+        u64::from(cfg.rate_limit.per_minute),
+    )?;
+    positive("rate_limit.burst", u64::from(cfg.rate_limit.burst))?;
+    if let Some(n) = cfg.rate_limit.per_caller_per_minute {
+        positive("rate_limit.per_caller_per_minute", u64::from(n))?;
+    }
+    positive("retry.max_attempts", u64::from(cfg.retry.max_attempts))?;
+    positive("retry.base_delay_ms", cfg.retry.base_delay_ms)?;
+    if cfg.retry.max_delay_ms < cfg.retry.base_delay_ms {
+        return Err(ConfigError::new(
+            "retry.max_delay_ms",
+            "must be at least retry.base_delay_ms",
+        ));
+    }
+    if !(0.0..=1.0).contains(&cfg.retry.budget_ratio) {
+        return Err(ConfigError::new(
+            "retry.budget_ratio",
+            "must be between 0 and 1",
+        ));
+    }
+    positive(
+        "breaker.failure_threshold",
+        u64::from(cfg.breaker.failure_threshold),
+    )?;
+    positive("breaker.open_ms", cfg.breaker.open_ms)
 }
 
 fn positive(key: &str, v: u64) -> Result<(), ConfigError> {
@@ -143,6 +188,13 @@ mod tests {
     fn defaults_with_credentials_are_valid() {
         let creds = validate(&valid()).expect("valid");
         assert_eq!(creds.identity.expose(), "id-123");
+    }
+
+    #[test]
+    fn an_idempotency_ttl_below_24_hours_is_refused() {
+        let mut c = valid();
+        c.idempotency.ttl_hours = 1;
+        assert_eq!(validate(&c).unwrap_err().key, "idempotency.ttl_hours");
     }
 
     #[test]

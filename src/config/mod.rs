@@ -22,6 +22,131 @@ pub struct Config {
     pub upstream: UpstreamConfig,
     /// Log level and format.
     pub log: LogConfig,
+    /// Idempotency records: where and for how long.
+    pub idempotency: IdempotencyConfig,
+    /// The shared upstream rate limit.
+    pub rate_limit: RateLimitSettings,
+    /// Retries of failed upstream attempts.
+    pub retry: RetrySettings,
+    /// The circuit breaker in front of Atelio.
+    pub breaker: BreakerSettings,
+}
+
+/// Which store keeps idempotency records.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreBackend {
+    /// One SQLite file (WAL); survives restarts. The default.
+    #[default]
+    Sqlite,
+    /// In process memory, bounded; lost on restart (tests, demos).
+    Memory,
+}
+
+/// `[idempotency]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdempotencyConfig {
+    /// `sqlite` (default) or `memory`.
+    pub store: StoreBackend,
+    /// SQLite file. Default `data/atelio-gateway.sqlite3`.
+    pub sqlite_path: PathBuf,
+    /// How long an outcome is kept and replayed, in hours; at least 24 (Atelio's key lifetime).
+    pub ttl_hours: u64,
+    /// Largest number of records the memory store keeps.
+    pub memory_max_records: usize,
+    /// How often expired records are purged, in seconds.
+    pub purge_interval_s: u64,
+}
+
+/// `[rate_limit]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Upstream calls per minute for the Atelio credentials (Atelio allows 1000). Default 800.
+    pub per_minute: u32,
+    /// Calls allowed at once above the steady rate. Default 50.
+    pub burst: u32,
+    /// Longest a call waits for a permit, in milliseconds. Default 10000.
+    pub max_wait_ms: u64,
+    /// Optional per-caller quota, calls per minute.
+    pub per_caller_per_minute: Option<u32>,
+    /// Burst of the per-caller quota. Default 20.
+    pub per_caller_burst: u32,
+}
+
+/// `[retry]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetrySettings {
+    /// Attempts per call, the first included. Default 4.
+    pub max_attempts: u32,
+    /// Base of the exponential backoff, ms. Default 100.
+    pub base_delay_ms: u64,
+    /// Cap of one backoff, ms. Default 5000.
+    pub max_delay_ms: u64,
+    /// Longest `Retry-After` honoured, ms. Default 30000.
+    pub max_retry_after_ms: u64,
+    /// Retries allowed as a share of recent requests. Default 0.2.
+    pub budget_ratio: f64,
+    /// Retries per second always allowed. Default 10.
+    pub budget_min_per_sec: u32,
+}
+
+/// `[breaker]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BreakerSettings {
+    /// Consecutive failures (5xx, timeouts, connection errors) that open the breaker. Default 5.
+    pub failure_threshold: u32,
+    /// How long it stays open before one probe, ms. Default 10000.
+    pub open_ms: u64,
+}
+
+impl Default for IdempotencyConfig {
+    fn default() -> Self {
+        IdempotencyConfig {
+            store: StoreBackend::Sqlite,
+            sqlite_path: PathBuf::from("data/atelio-gateway.sqlite3"),
+            ttl_hours: 24,
+            memory_max_records: 100_000,
+            purge_interval_s: 300,
+        }
+    }
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        RateLimitSettings {
+            per_minute: 800,
+            burst: 50,
+            max_wait_ms: 10_000,
+            per_caller_per_minute: None,
+            per_caller_burst: 20,
+        }
+    }
+}
+
+impl Default for RetrySettings {
+    fn default() -> Self {
+        RetrySettings {
+            max_attempts: 4,
+            base_delay_ms: 100,
+            max_delay_ms: 5_000,
+            max_retry_after_ms: 30_000,
+            budget_ratio: 0.2,
+            budget_min_per_sec: 10,
+        }
+    }
+}
+
+impl Default for BreakerSettings {
+    fn default() -> Self {
+        BreakerSettings {
+            failure_threshold: 5,
+            open_ms: 10_000,
+        }
+    }
 }
 
 /// `[server]`: the gRPC listener.

@@ -42,7 +42,7 @@ pub async fn create_business(
 ) -> Out<pb::CreateBusinessAddressResponse> {
     let mut v = Violations::new();
     let o = business(&mut v, &r.business_id);
-    let address = addresses::create(&gw, &call, o, v, r.address.as_ref(), &r.request_id).await?;
+    let address = addresses::create(&gw, &call, o, v, &r, r.address.as_ref()).await?;
     Ok(pb::CreateBusinessAddressResponse {
         address: Some(address),
     })
@@ -56,7 +56,7 @@ pub async fn get_business(
 ) -> Out<pb::GetBusinessAddressResponse> {
     let mut v = Violations::new();
     let o = business(&mut v, &r.business_id);
-    let address = addresses::at(&gw, &call, o, v, &r.address_id, false).await?;
+    let address = addresses::get(&gw, &call, o, v, &r.address_id).await?;
     Ok(pb::GetBusinessAddressResponse {
         address: Some(address),
     })
@@ -86,8 +86,16 @@ pub async fn update_business(
 ) -> Out<pb::UpdateBusinessAddressResponse> {
     let mut v = Violations::new();
     let o = business(&mut v, &r.business_id);
-    let address =
-        addresses::update(&gw, &call, o, v, r.address.as_ref(), r.update_mask.as_ref()).await?;
+    let address = addresses::update(
+        &gw,
+        &call,
+        o,
+        v,
+        &r,
+        r.address.as_ref(),
+        r.update_mask.as_ref(),
+    )
+    .await?;
     Ok(pb::UpdateBusinessAddressResponse {
         address: Some(address),
     })
@@ -101,7 +109,7 @@ pub async fn delete_business(
 ) -> Out<pb::DeleteBusinessAddressResponse> {
     let mut v = Violations::new();
     let o = business(&mut v, &r.business_id);
-    let address = addresses::at(&gw, &call, o, v, &r.address_id, true).await?;
+    let address = addresses::delete(&gw, &call, o, v, &r, &r.address_id).await?;
     Ok(pb::DeleteBusinessAddressResponse {
         address: Some(address),
     })
@@ -115,7 +123,7 @@ pub async fn create_owner(
 ) -> Out<pb::CreateBeneficialOwnerAddressResponse> {
     let mut v = Violations::new();
     let o = owner(&mut v, &r.business_id, &r.beneficial_owner_id);
-    let address = addresses::create(&gw, &call, o, v, r.address.as_ref(), &r.request_id).await?;
+    let address = addresses::create(&gw, &call, o, v, &r, r.address.as_ref()).await?;
     Ok(pb::CreateBeneficialOwnerAddressResponse {
         address: Some(address),
     })
@@ -129,7 +137,7 @@ pub async fn get_owner(
 ) -> Out<pb::GetBeneficialOwnerAddressResponse> {
     let mut v = Violations::new();
     let o = owner(&mut v, &r.business_id, &r.beneficial_owner_id);
-    let address = addresses::at(&gw, &call, o, v, &r.address_id, false).await?;
+    let address = addresses::get(&gw, &call, o, v, &r.address_id).await?;
     Ok(pb::GetBeneficialOwnerAddressResponse {
         address: Some(address),
     })
@@ -159,8 +167,16 @@ pub async fn update_owner(
 ) -> Out<pb::UpdateBeneficialOwnerAddressResponse> {
     let mut v = Violations::new();
     let o = owner(&mut v, &r.business_id, &r.beneficial_owner_id);
-    let address =
-        addresses::update(&gw, &call, o, v, r.address.as_ref(), r.update_mask.as_ref()).await?;
+    let address = addresses::update(
+        &gw,
+        &call,
+        o,
+        v,
+        &r,
+        r.address.as_ref(),
+        r.update_mask.as_ref(),
+    )
+    .await?;
     Ok(pb::UpdateBeneficialOwnerAddressResponse {
         address: Some(address),
     })
@@ -174,7 +190,7 @@ pub async fn delete_owner(
 ) -> Out<pb::DeleteBeneficialOwnerAddressResponse> {
     let mut v = Violations::new();
     let o = owner(&mut v, &r.business_id, &r.beneficial_owner_id);
-    let address = addresses::at(&gw, &call, o, v, &r.address_id, true).await?;
+    let address = addresses::delete(&gw, &call, o, v, &r, &r.address_id).await?;
     Ok(pb::DeleteBeneficialOwnerAddressResponse {
         address: Some(address),
     })

@@ -3,7 +3,8 @@
 use reqwest::Method;
 
 use super::{Call, Gateway, GatewayError, convert::address as convert, decode, paging};
-use crate::domain::{ResourceId, Violations};
+use crate::domain::Violations;
+use crate::idempotency::RequestId;
 use crate::proto::v1 as pb;
 use crate::upstream::{lenient, routes::business as route};
 
@@ -32,52 +33,66 @@ impl Owner {
     }
 }
 
-/// Validates the owner's ids first, so every violation is reported together.
-pub fn ids(v: &mut Violations, fields: &[(&str, &str)]) -> Vec<Option<ResourceId>> {
-    fields
-        .iter()
-        .map(|(f, raw)| super::convert::id(v, f, raw))
-        .collect()
-}
-
-/// Create an address.
-pub async fn create(
+/// Create an address (idempotent per `request_id`).
+pub async fn create<M>(
     gw: &Gateway,
     call: &Call,
     owner: Owner,
     mut v: Violations,
+    req: &M,
     a: Option<&pb::Address>,
-    request_id: &str,
-) -> Result<pb::Address, GatewayError> {
+) -> Result<pb::Address, GatewayError>
+where
+    M: prost::Message + RequestId,
+{
     let address = convert::address(&mut v, a, "address");
     let address = v.finish(address)?.ok_or_else(Violations::new)?;
-    let req = route::address_create(
-        owner.route("create"),
-        &owner.path,
-        &address,
-        call.key(request_id),
-    );
-    Ok(decode::address(&gw.json(call, req).await?))
+    gw.once(call, req, async {
+        let key = call.key(req.request_id());
+        let body = gw
+            .json(
+                call,
+                route::address_create(owner.route("create"), &owner.path, &address, key),
+            )
+            .await?;
+        Ok(decode::address(&body))
+    })
+    .await
 }
 
-/// Get or delete one address.
-pub async fn at(
+/// Get one address.
+pub async fn get(
     gw: &Gateway,
     call: &Call,
     owner: Owner,
     mut v: Violations,
     address_id: &str,
-    delete: bool,
 ) -> Result<pb::Address, GatewayError> {
     let id = super::convert::id(&mut v, "address_id", address_id);
     let id = v.finish(id)?.ok_or_else(Violations::new)?;
-    let (op, method) = if delete {
-        ("delete", Method::DELETE)
-    } else {
-        ("get", Method::GET)
-    };
-    let req = route::address_at(owner.route(op), method, &owner.path, &id);
+    let req = route::address_at(owner.route("get"), Method::GET, &owner.path, &id);
     Ok(decode::address(&gw.json(call, req).await?))
+}
+
+/// Delete one address (idempotent per `request_id`).
+pub async fn delete<M>(
+    gw: &Gateway,
+    call: &Call,
+    owner: Owner,
+    mut v: Violations,
+    req: &M,
+    address_id: &str,
+) -> Result<pb::Address, GatewayError>
+where
+    M: prost::Message + RequestId,
+{
+    let id = super::convert::id(&mut v, "address_id", address_id);
+    let id = v.finish(id)?.ok_or_else(Violations::new)?;
+    gw.once(call, req, async {
+        let up = route::address_at(owner.route("delete"), Method::DELETE, &owner.path, &id);
+        Ok(decode::address(&gw.json(call, up).await?))
+    })
+    .await
 }
 
 /// List addresses page by page.
@@ -103,17 +118,24 @@ pub async fn list(
     Ok((addresses, next))
 }
 
-/// Update an address.
-pub async fn update(
+/// Update an address (idempotent per `request_id`).
+pub async fn update<M>(
     gw: &Gateway,
     call: &Call,
     owner: Owner,
     mut v: Violations,
+    req: &M,
     a: Option<&pb::Address>,
     mask: Option<&prost_types::FieldMask>,
-) -> Result<pb::Address, GatewayError> {
+) -> Result<pb::Address, GatewayError>
+where
+    M: prost::Message + RequestId,
+{
     let patch = convert::address_patch(&mut v, a, mask);
     let (id, patch) = v.finish(patch)?.ok_or_else(Violations::new)?;
-    let req = route::address_update(owner.route("update"), &owner.path, &id, &patch);
-    Ok(decode::address(&gw.json(call, req).await?))
+    gw.once(call, req, async {
+        let up = route::address_update(owner.route("update"), &owner.path, &id, &patch);
+        Ok(decode::address(&gw.json(call, up).await?))
+    })
+    .await
 }

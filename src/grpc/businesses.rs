@@ -127,12 +127,15 @@ async fn create(
     r: pb::CreateBusinessRequest,
 ) -> Result<pb::CreateBusinessResponse, GatewayError> {
     let cmd = convert::create(r.business.as_ref())?;
-    let body = gw
-        .json(&call, route::create(&cmd, call.key(&r.request_id)))
-        .await?;
-    Ok(pb::CreateBusinessResponse {
-        business: Some(decode::business::business(&body)?),
+    gw.once(&call, &r, async {
+        let body = gw
+            .json(&call, route::create(&cmd, call.key(&r.request_id)))
+            .await?;
+        Ok(pb::CreateBusinessResponse {
+            business: Some(decode::business::business(&body)?),
+        })
     })
+    .await
 }
 
 async fn get(
@@ -182,10 +185,13 @@ async fn update(
     r: pb::UpdateBusinessRequest,
 ) -> Result<pb::UpdateBusinessResponse, GatewayError> {
     let (id, patch) = convert::update(&r)?;
-    let body = gw.json(&call, route::update(&id, &patch)).await?;
-    Ok(pb::UpdateBusinessResponse {
-        business: Some(decode::business::business(&body)?),
+    gw.once(&call, &r, async {
+        let body = gw.json(&call, route::update(&id, &patch)).await?;
+        Ok(pb::UpdateBusinessResponse {
+            business: Some(decode::business::business(&body)?),
+        })
     })
+    .await
 }
 
 async fn delete(
@@ -194,8 +200,11 @@ async fn delete(
     r: pb::DeleteBusinessRequest,
 ) -> Result<pb::DeleteBusinessResponse, GatewayError> {
     let id = only_id("business_id", &r.business_id)?;
-    gw.send(&call, route::delete(&id)).await?;
-    Ok(pb::DeleteBusinessResponse {
-        business_id: id.as_str().to_string(),
+    gw.once(&call, &r, async {
+        gw.send(&call, route::delete(&id)).await?;
+        Ok(pb::DeleteBusinessResponse {
+            business_id: id.as_str().to_string(),
+        })
     })
+    .await
 }

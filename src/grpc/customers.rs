@@ -87,12 +87,15 @@ async fn create(
     r: pb::CreateCustomerRequest,
 ) -> Result<pb::CreateCustomerResponse, GatewayError> {
     let cmd = convert::create(r.customer.as_ref())?;
-    let body = gw
-        .json(&call, route::create(&cmd, call.key(&r.request_id)))
-        .await?;
-    Ok(pb::CreateCustomerResponse {
-        customer: Some(decode::customer::customer(&body)?),
+    gw.once(&call, &r, async {
+        let body = gw
+            .json(&call, route::create(&cmd, call.key(&r.request_id)))
+            .await?;
+        Ok(pb::CreateCustomerResponse {
+            customer: Some(decode::customer::customer(&body)?),
+        })
     })
+    .await
 }
 
 async fn get(
@@ -134,10 +137,13 @@ async fn update(
     r: pb::UpdateCustomerRequest,
 ) -> Result<pb::UpdateCustomerResponse, GatewayError> {
     let (id, patch) = convert::update(&r)?;
-    let body = gw.json(&call, route::update(&id, &patch)).await?;
-    Ok(pb::UpdateCustomerResponse {
-        customer: Some(decode::customer::customer(&body)?),
+    gw.once(&call, &r, async {
+        let body = gw.json(&call, route::update(&id, &patch)).await?;
+        Ok(pb::UpdateCustomerResponse {
+            customer: Some(decode::customer::customer(&body)?),
+        })
     })
+    .await
 }
 
 async fn delete(
@@ -146,8 +152,11 @@ async fn delete(
     r: pb::DeleteCustomerRequest,
 ) -> Result<pb::DeleteCustomerResponse, GatewayError> {
     let id = only_id("customer_id", &r.customer_id)?;
-    gw.send(&call, route::delete(&id)).await?;
-    Ok(pb::DeleteCustomerResponse {
-        customer_id: id.as_str().to_string(),
+    gw.once(&call, &r, async {
+        gw.send(&call, route::delete(&id)).await?;
+        Ok(pb::DeleteCustomerResponse {
+            customer_id: id.as_str().to_string(),
+        })
     })
+    .await
 }

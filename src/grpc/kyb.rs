@@ -16,17 +16,18 @@ pub async fn start(
     let (Some(id), Some(program)) = (id, program) else {
         return Err(v.into());
     };
-    let body = gw
-        .json(
-            &call,
-            route::start_kyb(&id, &program, call.key(&r.request_id)),
-        )
-        .await?;
-    let mut out = decode::business::start_kyb(&body)?;
-    if out.business_id.is_empty() {
-        out.business_id = id.as_str().to_string();
-    }
-    Ok(out)
+    gw.once(&call, &r, async {
+        let start = route::start_kyb(&id, &program, call.key(&r.request_id));
+        let body =
+            super::kyc::start_or_read(&gw, &call, start, route::kyb_status(&id, Some(&program)))
+                .await?;
+        let mut out = decode::business::start_kyb(&body)?;
+        if out.business_id.is_empty() {
+            out.business_id = id.as_str().to_string();
+        }
+        Ok(out)
+    })
+    .await
 }
 
 /// GetKybStatus.

@@ -1,9 +1,33 @@
 //! KYC bodies for customers and beneficial owners: start, status and document upload
-//! (catalogue §2.4, §2.7 BOK1–BOK2).
+//! (catalogue §2.4, §2.7 BOK1–BOK2). A start that Atelio answers with `idempotency_key_exists`
+//! (the start was already accepted under this key) is reconciled by reading the current status.
 use super::{Call, Gateway, GatewayError, convert, decode};
 use crate::domain::Violations;
 use crate::proto::v1 as pb;
+use crate::upstream::UpstreamRequest;
 use crate::upstream::routes::{customer as customer_route, owner as owner_route};
+
+/// Atelio's code for "a request was made with this idempotency key in the past 24 hours".
+pub const KEY_EXISTS: &str = "idempotency_key_exists";
+
+/// Sends a KYC/KYB start; on `idempotency_key_exists` reads `status` instead.
+pub async fn start_or_read(
+    gw: &Gateway,
+    call: &Call,
+    start: UpstreamRequest,
+    status: UpstreamRequest,
+) -> Result<serde_json::Value, GatewayError> {
+    match gw.json(call, start).await {
+        Err(GatewayError::Upstream(e)) if e.code() == Some(KEY_EXISTS) => {
+            tracing::info!(
+                route = status.route,
+                "start already accepted upstream; reading the current status"
+            );
+            gw.json(call, status).await
+        }
+        other => other,
+    }
+}
 
 /// StartCustomerKyc.
 pub async fn start_customer(
@@ -12,22 +36,27 @@ pub async fn start_customer(
     r: pb::StartCustomerKycRequest,
 ) -> Result<pb::StartCustomerKycResponse, GatewayError> {
     let (id, kyc) = convert::kyc::start_customer(&r, gw.default_program())?;
-    let body = gw
-        .json(
+    gw.once(&call, &r, async {
+        let start = customer_route::start_kyc(&id, &kyc, call.key(&r.request_id));
+        let body = start_or_read(
+            &gw,
             &call,
-            customer_route::start_kyc(&id, &kyc, call.key(&r.request_id)),
+            start,
+            customer_route::kyc_status(&id, &kyc.program_id),
         )
         .await?;
-    let o = decode::object(&body, "a KYC start")?;
-    let (kyc_status, kyc_status_raw) = decode::kyc_status(o.str("kyc_status"));
-    let customer_id = o
-        .str("customer_id")
-        .unwrap_or_else(|| id.as_str().to_string());
-    Ok(pb::StartCustomerKycResponse {
-        customer_id,
-        kyc_status,
-        kyc_status_raw,
+        let o = decode::object(&body, "a KYC start")?;
+        let (kyc_status, kyc_status_raw) = decode::kyc_status(o.str("kyc_status"));
+        let customer_id = o
+            .str("customer_id")
+            .unwrap_or_else(|| id.as_str().to_string());
+        Ok(pb::StartCustomerKycResponse {
+            customer_id,
+            kyc_status,
+            kyc_status_raw,
+        })
     })
+    .await
 }
 
 /// GetCustomerKycStatus.
@@ -58,19 +87,22 @@ pub async fn submit_documents(
     r: pb::SubmitCustomerKycDocumentsRequest,
 ) -> Result<pb::SubmitCustomerKycDocumentsResponse, GatewayError> {
     let (id, docs) = convert::documents::submit_documents(&r)?;
-    let body = gw
-        .json(
-            &call,
-            customer_route::submit_documents(&id, &docs, call.key(&r.request_id)),
-        )
-        .await?;
-    let o = decode::object(&body, "a document upload")?;
-    Ok(pb::SubmitCustomerKycDocumentsResponse {
-        customer_id: o
-            .str("customer_id")
-            .unwrap_or_else(|| id.as_str().to_string()),
-        num_documents_submitted: o.i64("num_documents_submitted").unwrap_or_default() as i32,
+    gw.once(&call, &r, async {
+        let body = gw
+            .json(
+                &call,
+                customer_route::submit_documents(&id, &docs, call.key(&r.request_id)),
+            )
+            .await?;
+        let o = decode::object(&body, "a document upload")?;
+        Ok(pb::SubmitCustomerKycDocumentsResponse {
+            customer_id: o
+                .str("customer_id")
+                .unwrap_or_else(|| id.as_str().to_string()),
+            num_documents_submitted: o.i64("num_documents_submitted").unwrap_or_default() as i32,
+        })
     })
+    .await
 }
 
 /// StartBeneficialOwnerKyc.
@@ -80,22 +112,27 @@ pub async fn start_owner(
     r: pb::StartBeneficialOwnerKycRequest,
 ) -> Result<pb::StartBeneficialOwnerKycResponse, GatewayError> {
     let (b, o, kyc) = convert::owner::start_kyc(&r, gw.default_program())?;
-    let body = gw
-        .json(
+    gw.once(&call, &r, async {
+        let start = owner_route::start_kyc(&b, &o, &kyc, call.key(&r.request_id));
+        let body = start_or_read(
+            &gw,
             &call,
-            owner_route::start_kyc(&b, &o, &kyc, call.key(&r.request_id)),
+            start,
+            owner_route::kyc_status(&b, &o, &kyc.program_id),
         )
         .await?;
-    let obj = decode::object(&body, "a KYC start")?;
-    let (kyc_status, kyc_status_raw) = decode::kyc_status(obj.str("kyc_status"));
-    let beneficial_owner_id = obj
-        .str_any(&["beneficial_owner_id", "customer_id"])
-        .unwrap_or_else(|| o.as_str().to_string());
-    Ok(pb::StartBeneficialOwnerKycResponse {
-        beneficial_owner_id,
-        kyc_status,
-        kyc_status_raw,
+        let obj = decode::object(&body, "a KYC start")?;
+        let (kyc_status, kyc_status_raw) = decode::kyc_status(obj.str("kyc_status"));
+        let beneficial_owner_id = obj
+            .str_any(&["beneficial_owner_id", "customer_id"])
+            .unwrap_or_else(|| o.as_str().to_string());
+        Ok(pb::StartBeneficialOwnerKycResponse {
+            beneficial_owner_id,
+            kyc_status,
+            kyc_status_raw,
+        })
     })
+    .await
 }
 
 /// GetBeneficialOwnerKycStatus.

@@ -1,5 +1,6 @@
 //! The gRPC edge. Each service method is the same short recipe: fix the deadline, convert the
-//! request into a validated command (`convert`), send the REST call (`upstream::routes`), decode
+//! request into a validated command (`convert`), run the upstream part at most once per
+//! `request_id` (`Gateway::once`), send the REST call through the pipeline (`upstream`), decode
 //! the answer (`decode`), and map any failure in one place (`status`).
 pub mod address_rpcs;
 pub mod addresses;
@@ -15,28 +16,32 @@ pub mod status;
 
 use std::{future::Future, sync::Arc, time::Instant};
 
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response, Status, metadata::MetadataValue};
 use tracing::Instrument;
 
 pub use status::{GatewayError, to_status};
 
 use crate::{
     deadline::Deadline,
-    idempotency,
-    upstream::{AtelioClient, UpstreamRequest, UpstreamResponse},
+    idempotency::{self, Idempotency, RequestId},
+    upstream::{UpstreamRequest, UpstreamResponse, pipeline::Upstream},
 };
+
+/// Response metadata marking an answer replayed from the idempotency store.
+pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 
 /// Caller name used for idempotency scopes until caller authentication exists.
 pub const ANONYMOUS_CALLER: &str = "anonymous";
 
-/// What every service shares: the Atelio client and call defaults.
+/// What every service shares: the upstream pipeline, the idempotency step and call defaults.
 #[derive(Clone)]
 pub struct Gateway {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    client: AtelioClient,
+    upstream: Upstream,
+    idempotency: Idempotency,
     default_deadline: std::time::Duration,
     default_program: Option<String>,
 }
@@ -44,7 +49,7 @@ struct Inner {
 /// One RPC in flight: its name, caller and deadline.
 #[derive(Clone, Debug)]
 pub struct Call {
-    /// Full method name, e.g. `CustomerService/CreateCustomer`.
+    /// Full method name, e.g. `atelio.gateway.v1.CustomerService/CreateCustomer`.
     pub method: &'static str,
     /// Who is calling (the idempotency scope).
     pub caller: String,
@@ -60,15 +65,17 @@ impl Call {
 }
 
 impl Gateway {
-    /// Shares `client` among the services.
+    /// Shares the pipeline and the idempotency step among the services.
     pub fn new(
-        client: AtelioClient,
+        upstream: Upstream,
+        idempotency: Idempotency,
         default_deadline: std::time::Duration,
         default_program: Option<String>,
     ) -> Self {
         Gateway {
             inner: Arc::new(Inner {
-                client,
+                upstream,
+                idempotency,
                 default_deadline,
                 default_program,
             }),
@@ -89,13 +96,42 @@ impl Gateway {
         self.inner.default_program.as_deref()
     }
 
-    /// Sends one REST call within the call's deadline.
+    /// The upstream pipeline (its breaker feeds health).
+    pub fn upstream(&self) -> &Upstream {
+        &self.inner.upstream
+    }
+
+    /// The idempotency coordinator (its store is purged in the background).
+    pub fn idempotency(&self) -> &Idempotency {
+        &self.inner.idempotency
+    }
+
+    /// Runs the upstream part of a mutating RPC at most once per `request_id` (step 3).
+    pub async fn once<M, T>(
+        &self,
+        call: &Call,
+        req: &M,
+        op: impl Future<Output = Result<T, GatewayError>>,
+    ) -> Result<T, GatewayError>
+    where
+        M: prost::Message + RequestId,
+        T: prost::Message + Default,
+    {
+        self.inner.idempotency.once(call, req, op).await
+    }
+
+    /// Sends one REST call through the pipeline (breaker, rate limit, retries) within the
+    /// call's deadline.
     pub async fn send(
         &self,
         call: &Call,
         req: UpstreamRequest,
     ) -> Result<UpstreamResponse, GatewayError> {
-        Ok(self.inner.client.send(&req, call.deadline).await?)
+        Ok(self
+            .inner
+            .upstream
+            .execute(&req, &call.caller, call.deadline)
+            .await?)
     }
 
     /// Sends one REST call and parses the JSON answer.
@@ -130,29 +166,37 @@ pub fn only_id(field: &str, raw: &str) -> Result<crate::domain::ResourceId, Gate
     convert::id(&mut v, field, raw).ok_or(GatewayError::Invalid(v))
 }
 
-/// Runs one RPC body inside its span, logs its outcome (method, code, reason, duration; never
-/// field values) and maps errors to a status.
+/// Runs one RPC body inside its span, logs its outcome (method, code, invalid field names,
+/// replay, duration; never field values), maps errors to a status and marks replays.
 pub async fn handle<T>(
     call: &Call,
     body: impl Future<Output = Result<T, GatewayError>>,
 ) -> Result<Response<T>, Status> {
     let span = tracing::info_span!("rpc", rpc.method = call.method, rpc.caller = %call.caller);
     let started = Instant::now();
-    let out = body.instrument(span.clone()).await;
+    let (out, replayed) = idempotency::replayed(body.instrument(span.clone())).await;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     let _entered = span.enter();
+    let marker = MetadataValue::from_static("true");
     match out {
         Ok(v) => {
-            tracing::info!(code = "OK", elapsed_ms, "rpc finished");
-            Ok(Response::new(v))
+            tracing::info!(code = "OK", replayed, elapsed_ms, "rpc finished");
+            let mut resp = Response::new(v);
+            if replayed {
+                resp.metadata_mut().insert(REPLAYED_HEADER, marker);
+            }
+            Ok(resp)
         }
         Err(e) => {
             let fields: Option<Vec<String>> = match &e {
                 GatewayError::Invalid(v) => Some(v.iter().map(|f| f.field.clone()).collect()),
                 _ => None,
             };
-            let status = to_status(e);
-            tracing::info!(code = ?status.code(), invalid_fields = ?fields, elapsed_ms, "rpc failed");
+            let mut status = to_status(e);
+            tracing::info!(code = ?status.code(), invalid_fields = ?fields, replayed, elapsed_ms, "rpc failed");
+            if replayed {
+                status.metadata_mut().insert(REPLAYED_HEADER, marker);
+            }
             Err(status)
         }
     }

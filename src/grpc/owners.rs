@@ -150,15 +150,18 @@ async fn create(
     r: pb::CreateBeneficialOwnerRequest,
 ) -> Result<pb::CreateBeneficialOwnerResponse, GatewayError> {
     let (business, owner) = convert::owner::create(&r)?;
-    let body = gw
-        .json(
-            &call,
-            route::create(&business, &owner, call.key(&r.request_id)),
-        )
-        .await?;
-    Ok(pb::CreateBeneficialOwnerResponse {
-        beneficial_owner: Some(decode::owner::owner(&body)?),
+    gw.once(&call, &r, async {
+        let body = gw
+            .json(
+                &call,
+                route::create(&business, &owner, call.key(&r.request_id)),
+            )
+            .await?;
+        Ok(pb::CreateBeneficialOwnerResponse {
+            beneficial_owner: Some(decode::owner::owner(&body)?),
+        })
     })
+    .await
 }
 
 async fn get(
@@ -205,10 +208,13 @@ async fn update(
     r: pb::UpdateBeneficialOwnerRequest,
 ) -> Result<pb::UpdateBeneficialOwnerResponse, GatewayError> {
     let (b, o, patch) = convert::owner::update(&r)?;
-    let body = gw.json(&call, route::update(&b, &o, &patch)).await?;
-    Ok(pb::UpdateBeneficialOwnerResponse {
-        beneficial_owner: Some(decode::owner::owner(&body)?),
+    gw.once(&call, &r, async {
+        let body = gw.json(&call, route::update(&b, &o, &patch)).await?;
+        Ok(pb::UpdateBeneficialOwnerResponse {
+            beneficial_owner: Some(decode::owner::owner(&body)?),
+        })
     })
+    .await
 }
 
 async fn delete(
@@ -217,10 +223,13 @@ async fn delete(
     r: pb::DeleteBeneficialOwnerRequest,
 ) -> Result<pb::DeleteBeneficialOwnerResponse, GatewayError> {
     let (b, o) = ids(&r.business_id, &r.beneficial_owner_id)?;
-    let body = gw
-        .json(&call, route::at("owners.delete", Method::DELETE, &b, &o))
-        .await?;
-    Ok(pb::DeleteBeneficialOwnerResponse {
-        beneficial_owner: Some(decode::owner::owner(&body)?),
+    gw.once(&call, &r, async {
+        let body = gw
+            .json(&call, route::at("owners.delete", Method::DELETE, &b, &o))
+            .await?;
+        Ok(pb::DeleteBeneficialOwnerResponse {
+            beneficial_owner: Some(decode::owner::owner(&body)?),
+        })
     })
+    .await
 }

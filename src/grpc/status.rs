@@ -8,6 +8,9 @@ use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::{domain::Violations, upstream::UpstreamError};
 
+#[path = "status_upstream.rs"]
+mod upstream;
+
 /// ErrorInfo domain of errors raised by the gateway itself.
 pub const GATEWAY_DOMAIN: &str = "atelio-gateway";
 /// ErrorInfo domain of errors reported by Atelio.
@@ -20,6 +23,14 @@ pub enum GatewayError {
     Invalid(Violations),
     /// The upstream call failed.
     Upstream(UpstreamError),
+    /// The same `request_id` was used before with a different request.
+    IdempotencyKeyReused,
+    /// The same `request_id` is still in flight and did not finish within this call's deadline.
+    InProgress,
+    /// A stored outcome replayed as it was first answered.
+    Replayed(Status),
+    /// The idempotency store cannot be reached.
+    Store(String),
 }
 
 impl From<Violations> for GatewayError {
@@ -44,8 +55,36 @@ impl From<GatewayError> for Status {
 pub fn to_status(e: GatewayError) -> Status {
     match e {
         GatewayError::Invalid(v) => invalid(v),
-        GatewayError::Upstream(u) => upstream(u),
+        GatewayError::Upstream(u) => upstream::to_status(u),
+        GatewayError::Replayed(s) => s,
+        GatewayError::IdempotencyKeyReused => gateway(
+            Code::InvalidArgument,
+            "IDEMPOTENCY_KEY_REUSED",
+            "request_id was already used for a different request",
+            None,
+        ),
+        GatewayError::InProgress => gateway(
+            Code::Aborted,
+            "REQUEST_IN_PROGRESS",
+            "the same request_id is still being processed; retry later",
+            Some(Duration::from_secs(1)),
+        ),
+        GatewayError::Store(_) => gateway(
+            Code::Unavailable,
+            "IDEMPOTENCY_STORE_UNAVAILABLE",
+            "the idempotency store is unavailable",
+            Some(Duration::from_secs(1)),
+        ),
     }
+}
+
+fn gateway(code: Code, reason: &str, message: &str, retry: Option<Duration>) -> Status {
+    let mut d = ErrorDetails::new();
+    d.set_error_info(reason, GATEWAY_DOMAIN, HashMap::new());
+    if retry.is_some() {
+        d.set_retry_info(retry);
+    }
+    Status::with_error_details(code, message, d)
 }
 
 fn invalid(v: Violations) -> Status {
@@ -57,136 +96,6 @@ fn invalid(v: Violations) -> Status {
     d.set_error_info("INVALID_REQUEST", GATEWAY_DOMAIN, HashMap::new());
     let msg = format!("invalid request: {}", fields.join(", "));
     Status::with_error_details(Code::InvalidArgument, msg, d)
-}
-
-/// What the gateway says for one upstream outcome: code, ErrorInfo reason, retry hint.
-struct Mapped {
-    code: Code,
-    reason: String,
-    retry: Option<Duration>,
-}
-
-fn upstream(e: UpstreamError) -> Status {
-    let mut d = ErrorDetails::new();
-    let (mapped, meta, message) = match &e {
-        UpstreamError::Rejected {
-            status,
-            error,
-            retry_after,
-        } => {
-            let mut meta = HashMap::from([("http_status".to_string(), status.to_string())]);
-            if let Some(c) = &error.code {
-                meta.insert("atelio_code".into(), c.clone());
-            }
-            if let Some(t) = &error.error_type {
-                meta.insert("atelio_type".into(), t.clone());
-            }
-            for (field, msg) in &error.field_violations {
-                d.add_bad_request_violation(field.clone(), msg.clone());
-            }
-            let m = map_http(*status, error.code.as_deref(), *retry_after);
-            let text = atelio_message(*status, error.message.as_deref());
-            (m, meta, text)
-        }
-        other => (map_transport(other), HashMap::new(), other.to_string()),
-    };
-    let domain = if e.status().is_some() {
-        ATELIO_DOMAIN
-    } else {
-        GATEWAY_DOMAIN
-    };
-    d.set_error_info(mapped.reason, domain, meta);
-    if mapped.retry.is_some() {
-        d.set_retry_info(mapped.retry);
-    }
-    Status::with_error_details(mapped.code, message, d)
-}
-
-fn atelio_message(status: u16, message: Option<&str>) -> String {
-    let mut text = format!("Atelio answered HTTP {status}");
-    if let Some(m) = message {
-        text.push_str(": ");
-        text.extend(m.chars().take(200));
-    }
-    text
-}
-
-/// Reason from Atelio's `Code` (`customer_dne` → `CUSTOMER_DNE`), else from the HTTP status.
-fn reason_from(code: Option<&str>, status: u16) -> String {
-    match code {
-        Some(c) if !c.is_empty() => c
-            .chars()
-            .map(|ch| {
-                if ch.is_ascii_alphanumeric() {
-                    ch.to_ascii_uppercase()
-                } else {
-                    '_'
-                }
-            })
-            .take(63)
-            .collect(),
-        _ => format!("ATELIO_HTTP_{status}"),
-    }
-}
-
-/// Atelio codes whose 409 means "this already exists" rather than "not in the right state".
-const CONFLICT_EXISTS: &[&str] = &[
-    "person_id_dup",
-    "resource_conflict",
-    "idempotency_key_exists",
-];
-
-fn map_http(status: u16, code: Option<&str>, retry_after: Option<Duration>) -> Mapped {
-    let reason = reason_from(code, status);
-    let retry_hint = Some(retry_after.unwrap_or(Duration::from_secs(1)));
-    let (code, reason, retry) = match status {
-        400 | 422 => (Code::InvalidArgument, reason, None),
-        401 | 403 => (
-            Code::Internal,
-            "UPSTREAM_CREDENTIALS_REJECTED".to_string(),
-            None,
-        ),
-        404 => (Code::NotFound, reason, None),
-        409 if code.is_some_and(|c| CONFLICT_EXISTS.contains(&c)) => {
-            (Code::AlreadyExists, reason, None)
-        }
-        409 | 424 => (Code::FailedPrecondition, reason, None),
-        429 => (Code::ResourceExhausted, reason, retry_hint),
-        501 => (Code::Unimplemented, reason, None),
-        502 | 503 => (Code::Unavailable, reason, retry_hint),
-        504 => (Code::DeadlineExceeded, reason, None),
-        400..=499 => (Code::FailedPrecondition, reason, None),
-        _ => (Code::Internal, reason, None),
-    };
-    Mapped {
-        code,
-        reason,
-        retry,
-    }
-}
-
-fn map_transport(e: &UpstreamError) -> Mapped {
-    let (code, reason, retry) = match e {
-        UpstreamError::Connect => (
-            Code::Unavailable,
-            "UPSTREAM_UNREACHABLE",
-            Some(Duration::from_secs(1)),
-        ),
-        UpstreamError::Transport => (
-            Code::Unavailable,
-            "UPSTREAM_CONNECTION_FAILED",
-            Some(Duration::from_secs(1)),
-        ),
-        UpstreamError::Timeout => (Code::DeadlineExceeded, "UPSTREAM_TIMEOUT", None),
-        UpstreamError::DeadlineExceeded => (Code::DeadlineExceeded, "DEADLINE_EXCEEDED", None),
-        UpstreamError::Decode(_) => (Code::Internal, "UPSTREAM_BAD_RESPONSE", None),
-        UpstreamError::Rejected { .. } => (Code::Internal, "UNREACHABLE", None),
-    };
-    Mapped {
-        code,
-        reason: reason.to_string(),
-        retry,
-    }
 }
 
 #[cfg(test)]

@@ -32,22 +32,59 @@ pub enum UpstreamError {
     /// A 2xx answer whose body could not be understood.
     #[error("cannot decode Atelio's response: {0}")]
     Decode(String),
+    /// No permit from the shared rate limit within the deadline and the configured maximum wait.
+    #[error("the upstream rate limit is exhausted")]
+    RateLimited {
+        /// How long until a permit would be free.
+        retry_after: Duration,
+        /// Whether the caller's own quota (not the shared budget) was exhausted.
+        caller_quota: bool,
+    },
+    /// The circuit breaker is open: Atelio failed repeatedly, calls fail fast.
+    #[error("Atelio is failing; the circuit breaker is open")]
+    CircuitOpen {
+        /// How long until the breaker lets a probe through.
+        retry_after: Duration,
+    },
+    /// Retrying stopped (attempts, retry budget or deadline) after a retryable failure.
+    #[error("gave up after {attempts} attempts ({reason})")]
+    RetriesExhausted {
+        /// Attempts made.
+        attempts: u32,
+        /// Why retrying stopped: `attempts_exhausted`, `budget` or `deadline`.
+        reason: &'static str,
+        /// The last attempt's failure.
+        last: Box<UpstreamError>,
+    },
 }
 
 impl UpstreamError {
-    /// The HTTP status, for `Rejected`.
+    /// The HTTP status, for `Rejected` (and the last attempt of `RetriesExhausted`).
     pub fn status(&self) -> Option<u16> {
         match self {
             UpstreamError::Rejected { status, .. } => Some(*status),
+            UpstreamError::RetriesExhausted { last, .. } => last.status(),
             _ => None,
         }
     }
 
-    /// Atelio's error `Code`, for `Rejected`.
+    /// Atelio's error `Code`, for `Rejected` (and the last attempt of `RetriesExhausted`).
     pub fn code(&self) -> Option<&str> {
         match self {
             UpstreamError::Rejected { error, .. } => error.code.as_deref(),
+            UpstreamError::RetriesExhausted { last, .. } => last.code(),
             _ => None,
+        }
+    }
+
+    /// Whether the failure says nothing definitive about the request: it may succeed when
+    /// retried (connection problems, timeouts, 408, 429, 5xx, local limits). Idempotency
+    /// releases such calls instead of storing them.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            UpstreamError::Rejected { status, .. } => matches!(status, 408 | 429) || *status >= 500,
+            UpstreamError::Decode(_) => false,
+            _ => true,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Upstream failures reach the caller as the mapped gRPC status with ErrorInfo (Atelio's Code,
+//! Upstream failures (one attempt, retries off) reach the caller as the mapped gRPC status with ErrorInfo (Atelio's Code,
 //! Type and HTTP status), BadRequest for Atelio's field problems and RetryInfo when retryable.
 use std::time::Duration;
 
@@ -38,7 +38,7 @@ async fn each_upstream_status_maps_to_its_grpc_code_with_error_info() {
         (504, Code::DeadlineExceeded, "CUSTOMER_DNE"),
     ];
     for (http, code, reason) in table {
-        let app = spawn_app().await;
+        let app = spawn_no_retry().await;
         app.upstream.on_prefix(
             "GET",
             "/customers/",
@@ -66,7 +66,7 @@ async fn each_upstream_status_maps_to_its_grpc_code_with_error_info() {
 
 #[tokio::test]
 async fn a_400_carries_atelios_field_problems_even_as_a_stringified_python_dict() {
-    let app = spawn_app().await;
+    let app = spawn_no_retry().await;
     let body = json!({ "Message": "{'last_name': ['Missing data for required field.']}", "Status": 400, "Code": "create_customer_schema", "Type": "Request Error" });
     app.upstream
         .on("POST", "/customers/", vec![Reply::json(400, body)]);
@@ -93,7 +93,7 @@ async fn a_400_carries_atelios_field_problems_even_as_a_stringified_python_dict(
 
 #[tokio::test]
 async fn retry_after_on_a_429_becomes_the_retry_delay() {
-    let app = spawn_app().await;
+    let app = spawn_no_retry().await;
     app.upstream.on_prefix(
         "GET",
         "/customers/",
@@ -106,7 +106,7 @@ async fn retry_after_on_a_429_becomes_the_retry_delay() {
 
 #[tokio::test]
 async fn a_malformed_success_body_is_an_internal_error_not_a_crash() {
-    let app = spawn_app().await;
+    let app = spawn_no_retry().await;
     app.upstream.on_prefix(
         "GET",
         "/customers/",
@@ -125,7 +125,7 @@ async fn a_malformed_success_body_is_an_internal_error_not_a_crash() {
 
 #[tokio::test]
 async fn an_unparseable_error_body_still_maps_by_status() {
-    let app = spawn_app().await;
+    let app = spawn_no_retry().await;
     app.upstream.on_prefix(
         "GET",
         "/customers/",
@@ -145,7 +145,8 @@ async fn a_refused_connection_is_unavailable_with_retry_info() {
     let port = listener.local_addr().unwrap().port();
     drop(listener);
     let upstream = FakeUpstream::start().await;
-    let config = test_config(&format!("http://127.0.0.1:{port}/api/v0.1"));
+    let mut config = test_config(&format!("http://127.0.0.1:{port}/api/v0.1"));
+    config.retry.max_attempts = 1;
     let app = spawn_with_config(upstream, config).await;
     let err = get_customer(&app).await;
     assert_eq!(err.code(), Code::Unavailable);
@@ -158,7 +159,7 @@ async fn a_refused_connection_is_unavailable_with_retry_info() {
 
 #[tokio::test]
 async fn a_dropped_connection_is_unavailable() {
-    let app = spawn_app().await;
+    let app = spawn_no_retry().await;
     app.upstream
         .on_prefix("GET", "/customers/", vec![Reply::drop_connection()]);
     let err = get_customer(&app).await;
@@ -167,7 +168,7 @@ async fn a_dropped_connection_is_unavailable() {
 
 #[tokio::test]
 async fn a_slow_upstream_times_out_within_the_callers_deadline() {
-    let app = spawn_app().await;
+    let app = spawn_no_retry().await;
     app.upstream.on_prefix(
         "GET",
         "/customers/",
@@ -183,7 +184,11 @@ async fn a_slow_upstream_times_out_within_the_callers_deadline() {
 
 #[tokio::test]
 async fn a_slow_upstream_hits_the_attempt_timeout() {
-    let app = spawn_app_with(|c| c.upstream.attempt_timeout_ms = 200).await;
+    let app = spawn_app_with(|c| {
+        c.upstream.attempt_timeout_ms = 200;
+        c.retry.max_attempts = 1;
+    })
+    .await;
     app.upstream.on_prefix(
         "GET",
         "/customers/",

@@ -6,13 +6,16 @@ pub mod upstream;
 
 use atelio_gateway::{
     app::App,
-    config::{Config, Secret},
+    config::{Config, Secret, StoreBackend},
     proto::v1::{
         beneficial_owner_service_client::BeneficialOwnerServiceClient,
         business_service_client::BusinessServiceClient,
         customer_service_client::CustomerServiceClient,
     },
 };
+use std::sync::Arc;
+
+use atelio_gateway::idempotency::{SystemClock, WallClock};
 use tokio::sync::oneshot;
 use tonic::transport::Channel;
 use tonic_types::StatusExt;
@@ -77,7 +80,15 @@ pub fn test_config(base_url: &str) -> Config {
     c.upstream.identity = Some(Secret::new(IDENTITY));
     c.upstream.authorization = Some(Secret::new(AUTHORIZATION));
     c.upstream.attempt_timeout_ms = 5_000;
+    c.idempotency.store = StoreBackend::Memory;
+    c.retry.base_delay_ms = 5;
+    c.retry.max_delay_ms = 40;
     c
+}
+
+/// A gateway that makes exactly one attempt per call (to observe the raw error mapping).
+pub async fn spawn_no_retry() -> TestApp {
+    spawn_app_with(|c| c.retry.max_attempts = 1).await
 }
 
 /// Starts the gateway in front of a fresh scripted upstream.
@@ -95,7 +106,18 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 
 /// Starts the gateway with an explicit config.
 pub async fn spawn_with_config(upstream: FakeUpstream, config: Config) -> TestApp {
-    let app = App::build(config).await.expect("gateway builds");
+    spawn_with_clock(upstream, config, Arc::new(SystemClock)).await
+}
+
+/// Starts the gateway with an explicit config and the wall clock its idempotency store uses.
+pub async fn spawn_with_clock(
+    upstream: FakeUpstream,
+    config: Config,
+    clock: Arc<dyn WallClock>,
+) -> TestApp {
+    let app = App::build_with_clock(config, clock)
+        .await
+        .expect("gateway builds");
     let addr = app.grpc_addr();
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(app.run_until_stopped(async {

@@ -1,8 +1,11 @@
-//! Assembles the running gateway: `App::build` validates config, binds the gRPC listener (port 0
-//! works; the bound address is exposed) and wires health, reflection (v1 and v1alpha), gzip,
-//! message-size limits and the default deadline around the three services.
-//! `run_until_stopped` serves until the given shutdown future completes.
-use std::{future::Future, net::SocketAddr, time::Duration};
+//! Assembles the running gateway: `App::build` validates config, opens the idempotency store,
+//! assembles the outbound pipeline, binds the gRPC listener (port 0 works; the bound address is
+//! exposed) and wires health, reflection (v1 and v1alpha), gzip, message-size limits and the
+//! default deadline around the three services. `run_until_stopped` serves until the given
+//! shutdown future completes; background tasks (record purge, breaker → health) stop with it.
+mod components;
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
@@ -11,6 +14,7 @@ use tonic::transport::Server;
 
 use crate::config::{self, Config, ConfigError};
 use crate::grpc::Gateway;
+use crate::idempotency::{SystemClock, WallClock};
 use crate::proto::{
     FILE_DESCRIPTOR_SET,
     v1::{
@@ -19,7 +23,7 @@ use crate::proto::{
         customer_service_server::CustomerServiceServer,
     },
 };
-use crate::upstream::AtelioClient;
+use crate::upstream::breaker::BreakerState;
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -41,12 +45,22 @@ pub struct App {
 }
 
 impl App {
-    /// Validates `config`, builds the Atelio client and binds the gRPC listener.
+    /// Validates `config`, builds the components and binds the gRPC listener.
     pub async fn build(config: Config) -> Result<App, StartError> {
+        App::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// Same, with the wall clock the idempotency store uses (tests move time with it).
+    pub async fn build_with_clock(
+        config: Config,
+        clock: Arc<dyn WallClock>,
+    ) -> Result<App, StartError> {
         let creds = config::validate(&config)?;
-        let client = AtelioClient::new(&config.upstream, &creds).map_err(StartError::Startup)?;
+        let upstream = components::upstream(&config, &creds)?;
+        let idempotency = components::idempotency(&config, clock).await?;
         let gateway = Gateway::new(
-            client,
+            upstream,
+            idempotency,
             config.server.default_deadline(),
             config.upstream.default_program_id.clone(),
         );
@@ -84,7 +98,7 @@ impl App {
         let v1alpha = reflection_builder()
             .build_v1alpha()
             .map_err(|e| StartError::Startup(e.to_string()))?;
-        let gw = self.gateway;
+        let gw = self.gateway.clone();
         let customers = CustomerServiceServer::new(gw.clone());
         let businesses = BusinessServiceServer::new(gw.clone());
         let owners = BeneficialOwnerServiceServer::new(gw);
@@ -97,8 +111,13 @@ impl App {
         reporter
             .set_serving::<BeneficialOwnerServiceServer<Gateway>>()
             .await;
+        let purge = tokio::spawn(components::purge_loop(
+            gw_store(&self.gateway),
+            Duration::from_secs(self.config.idempotency.purge_interval_s),
+        ));
+        let health_task = tokio::spawn(breaker_to_health(self.gateway.clone(), reporter.clone()));
         tracing::info!(grpc_addr = %self.grpc_addr, "gateway serving");
-        Server::builder()
+        let served = Server::builder()
             .timeout(self.config.server.default_deadline())
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .add_service(health)
@@ -109,9 +128,42 @@ impl App {
             .add_service(limits!(owners, max))
             .serve_with_incoming_shutdown(TcpListenerStream::new(self.listener), shutdown)
             .await
-            .map_err(|e| StartError::Startup(format!("gRPC server failed: {e}")))
+            .map_err(|e| StartError::Startup(format!("gRPC server failed: {e}")));
+        purge.abort();
+        health_task.abort();
+        served
     }
 }
+
+fn gw_store(gw: &Gateway) -> Arc<dyn crate::idempotency::IdempotencyStore> {
+    gw.idempotency().store()
+}
+
+/// The Atelio services report NOT_SERVING while the circuit breaker is open (Atelio is failing);
+/// the overall status ("") stays SERVING because the process itself is healthy and restarting
+/// or unreadying every replica would not bring Atelio back.
+async fn breaker_to_health(gw: Gateway, reporter: tonic_health::server::HealthReporter) {
+    let mut states = gw.upstream().breaker().subscribe();
+    loop {
+        let status = match *states.borrow_and_update() {
+            BreakerState::Open => tonic_health::ServingStatus::NotServing,
+            _ => tonic_health::ServingStatus::Serving,
+        };
+        for name in SERVICE_NAMES {
+            reporter.set_service_status(name, status).await;
+        }
+        if states.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The fully-qualified names of the Atelio-facing services (health keys).
+pub const SERVICE_NAMES: [&str; 3] = [
+    "atelio.gateway.v1.CustomerService",
+    "atelio.gateway.v1.BusinessService",
+    "atelio.gateway.v1.BeneficialOwnerService",
+];
 
 /// gzip both ways and explicit message-size limits on a generated service.
 macro_rules! limits {

@@ -1,0 +1,90 @@
+//! Config → running components: the idempotency store and coordinator, and the outbound
+//! pipeline (rate limiter, circuit breaker, retry policy and budget around the HTTP client).
+use std::{sync::Arc, time::Duration};
+
+use super::StartError;
+use crate::config::{Config, Credentials, StoreBackend};
+use crate::idempotency::{
+    Idempotency, IdempotencyStore, WallClock, memory::MemoryStore, sqlite::SqliteStore,
+};
+use crate::upstream::AtelioClient;
+use crate::upstream::breaker::{BreakerConfig, CircuitBreaker};
+use crate::upstream::pipeline::Upstream;
+use crate::upstream::rate_limit::{RateLimitConfig, RateLimiter};
+use crate::upstream::retry::{RetryBudget, RetryPolicy};
+
+/// The idempotency coordinator over the configured store (the SQLite file is opened on a
+/// blocking thread, never on the executor).
+pub async fn idempotency(
+    cfg: &Config,
+    clock: Arc<dyn WallClock>,
+) -> Result<Idempotency, StartError> {
+    let c = &cfg.idempotency;
+    let store: Arc<dyn IdempotencyStore> = match c.store {
+        StoreBackend::Memory => Arc::new(MemoryStore::new(c.memory_max_records, clock)),
+        StoreBackend::Sqlite => {
+            let path = c.sqlite_path.clone();
+            let opened = tokio::task::spawn_blocking(move || SqliteStore::open(&path, clock))
+                .await
+                .map_err(|e| StartError::Startup(format!("idempotency.sqlite_path: {e}")))?;
+            Arc::new(
+                opened.map_err(|e| StartError::Startup(format!("idempotency.sqlite_path: {e}")))?,
+            )
+        }
+    };
+    Ok(Idempotency::new(
+        store,
+        Duration::from_secs(c.ttl_hours * 3600),
+    ))
+}
+
+/// The outbound pipeline for the configured Atelio credentials.
+pub fn upstream(cfg: &Config, creds: &Credentials) -> Result<Upstream, StartError> {
+    let client = AtelioClient::new(&cfg.upstream, creds).map_err(StartError::Startup)?;
+    let r = &cfg.rate_limit;
+    let limiter = RateLimiter::new(RateLimitConfig {
+        per_minute: r.per_minute,
+        burst: r.burst,
+        max_wait: Duration::from_millis(r.max_wait_ms),
+        per_caller_per_minute: r.per_caller_per_minute,
+        per_caller_burst: r.per_caller_burst,
+        ..RateLimitConfig::default()
+    });
+    let b = &cfg.breaker;
+    let breaker = CircuitBreaker::new(BreakerConfig {
+        failure_threshold: b.failure_threshold,
+        open_for: Duration::from_millis(b.open_ms),
+    });
+    let t = &cfg.retry;
+    let policy = RetryPolicy {
+        max_attempts: t.max_attempts,
+        base_delay: Duration::from_millis(t.base_delay_ms),
+        max_delay: Duration::from_millis(t.max_delay_ms),
+        max_retry_after: Duration::from_millis(t.max_retry_after_ms),
+    };
+    let budget = RetryBudget::new(
+        t.budget_ratio,
+        t.budget_min_per_sec,
+        Duration::from_secs(10),
+    );
+    Ok(Upstream::new(
+        Arc::new(client),
+        limiter,
+        Arc::new(breaker),
+        policy,
+        budget,
+    ))
+}
+
+/// Purges expired idempotency records every `every`, forever (abort the task to stop it).
+pub async fn purge_loop(store: Arc<dyn IdempotencyStore>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match store.purge_expired().await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(purged = n, "expired idempotency records purged"),
+            Err(e) => tracing::warn!(error = %e, "purging idempotency records failed"),
+        }
+    }
+}

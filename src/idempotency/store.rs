@@ -1,0 +1,159 @@
+//! Idempotency, the record keeper's contract. Before a mutating RPC calls upstream it asks an
+//! [`IdempotencyStore`] to `begin` (run, replay, wait, or reject a reused key); afterwards it
+//! `complete`s the record with the outcome, or `release`s it after a transient failure. Backends:
+//! `memory` (tests, single process) and `sqlite` (embedded default, durable).
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A digest of the request, so a reused key with a different request is recognised.
+pub type Fingerprint = [u8; 32];
+
+/// What a store says when an operation begins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Begin {
+    /// No live record: one was written in flight (lease and expiry set). Run the operation.
+    Proceed,
+    /// The operation completed before with this fingerprint: replay its outcome.
+    Replay(Outcome),
+    /// The same operation is in flight elsewhere with a live lease.
+    InFlight,
+    /// A record with a different fingerprint exists under this key.
+    Mismatch,
+}
+
+/// A stored outcome: opaque bytes (an encoded response or an encoded error status).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub ok: bool,
+    pub payload: Vec<u8>,
+}
+
+/// Why a store could not answer. Messages never contain keys, fingerprints or payloads.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("idempotency store unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Milliseconds since the Unix epoch; injected so tests can move time.
+pub trait WallClock: Send + Sync + 'static {
+    fn now_ms(&self) -> i64;
+}
+
+/// The real wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl WallClock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(since) => millis(since),
+            Err(before) => -millis(before.duration()),
+        }
+    }
+}
+
+/// A clock that moves only when told to.
+#[derive(Debug, Default)]
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    pub fn new(start_ms: i64) -> Self {
+        Self(AtomicI64::new(start_ms))
+    }
+
+    pub fn advance(&self, by: Duration) {
+        let by = millis(by);
+        let _ = self
+            .0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| {
+                Some(now.saturating_add(by))
+            });
+    }
+
+    pub fn set(&self, ms: i64) {
+        self.0.store(ms, Ordering::SeqCst);
+    }
+}
+
+impl WallClock for ManualClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// The record keeper behind every mutating RPC.
+#[async_trait::async_trait]
+pub trait IdempotencyStore: Send + Sync + 'static {
+    /// Atomically: no record, or an expired one (expires_at <= now) → write an in-flight record
+    /// {fingerprint, lease_until = now + lease, expires_at = now + ttl} → Proceed.
+    /// Existing live record: different fingerprint → Mismatch (untouched); completed → Replay;
+    /// in flight with lease_until > now → InFlight; in flight with an expired lease → take it over
+    /// (new lease_until) → Proceed.
+    async fn begin(
+        &self,
+        key: &str,
+        fp: Fingerprint,
+        lease: Duration,
+        ttl: Duration,
+    ) -> Result<Begin, StoreError>;
+    /// Like `begin` but never writes: returns Replay / InFlight / Mismatch, or Proceed when there
+    /// is no live record or its lease expired (the waiter may then call `begin`).
+    async fn peek(&self, key: &str, fp: Fingerprint) -> Result<Begin, StoreError>;
+    /// Stores the outcome of an in-flight record; a no-op if the record is gone.
+    async fn complete(&self, key: &str, outcome: Outcome) -> Result<(), StoreError>;
+    /// Deletes an IN-FLIGHT record (transient failure: a retry runs again). Never deletes a
+    /// completed one.
+    async fn release(&self, key: &str) -> Result<(), StoreError>;
+    /// Deletes every record with expires_at <= now; returns how many.
+    async fn purge_expired(&self) -> Result<u64, StoreError>;
+}
+
+/// One record as both backends hold it; `judge` is the decision table they share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Record {
+    pub fingerprint: Fingerprint,
+    pub lease_until: i64,
+    pub expires_at: i64,
+    /// `None` while in flight.
+    pub outcome: Option<Outcome>,
+}
+
+impl Record {
+    pub(crate) fn in_flight(fp: Fingerprint, now: i64, lease: Duration, ttl: Duration) -> Self {
+        Self {
+            fingerprint: fp,
+            lease_until: after(now, lease),
+            expires_at: after(now, ttl),
+            outcome: None,
+        }
+    }
+
+    pub(crate) fn is_live(&self, now: i64) -> bool {
+        self.expires_at > now
+    }
+
+    /// What `peek` answers for this record; `Proceed` means "absent, expired or lease lapsed".
+    pub(crate) fn judge(&self, fp: Fingerprint, now: i64) -> Begin {
+        if !self.is_live(now) {
+            Begin::Proceed
+        } else if self.fingerprint != fp {
+            Begin::Mismatch
+        } else if let Some(outcome) = &self.outcome {
+            Begin::Replay(outcome.clone())
+        } else if self.lease_until > now {
+            Begin::InFlight
+        } else {
+            Begin::Proceed
+        }
+    }
+}
+
+/// `now + d` in milliseconds, saturating.
+pub(crate) fn after(now: i64, d: Duration) -> i64 {
+    now.saturating_add(millis(d))
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}

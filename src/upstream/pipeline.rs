@@ -1,0 +1,208 @@
+//! The outbound pipeline, in order: circuit breaker → shared rate limit → one HTTP attempt →
+//! retry decision (pure `retry::decide`) → backoff sleep, all bounded by the call's deadline and
+//! sending the same request (same Idempotency-Key) on every attempt. One span per attempt.
+use std::{sync::Arc, time::Duration};
+
+use tracing::Instrument;
+
+use super::breaker::{BreakerState, CircuitBreaker};
+use super::rate_limit::{RateLimited, RateLimiter};
+use super::retry::{AttemptOutcome, Decision, GiveUpReason, RetryBudget, RetryPolicy, decide};
+use super::{AtelioClient, UpstreamError, UpstreamRequest, UpstreamResponse};
+use crate::deadline::Deadline;
+
+/// One HTTP attempt. `AtelioClient` is the real one; unit tests script their own.
+#[tonic::async_trait]
+pub trait Transport: Send + Sync + 'static {
+    /// Sends `req` once within `deadline`.
+    async fn send(
+        &self,
+        req: &UpstreamRequest,
+        deadline: Deadline,
+    ) -> Result<UpstreamResponse, UpstreamError>;
+}
+
+#[tonic::async_trait]
+impl Transport for AtelioClient {
+    async fn send(
+        &self,
+        req: &UpstreamRequest,
+        deadline: Deadline,
+    ) -> Result<UpstreamResponse, UpstreamError> {
+        AtelioClient::send(self, req, deadline).await
+    }
+}
+
+/// The resilient way to Atelio, shared by every RPC.
+pub struct Upstream {
+    transport: Arc<dyn Transport>,
+    limiter: RateLimiter,
+    breaker: Arc<CircuitBreaker>,
+    policy: RetryPolicy,
+    budget: RetryBudget,
+}
+
+impl Upstream {
+    /// Assembles the pipeline.
+    pub fn new(
+        transport: Arc<dyn Transport>,
+        limiter: RateLimiter,
+        breaker: Arc<CircuitBreaker>,
+        policy: RetryPolicy,
+        budget: RetryBudget,
+    ) -> Self {
+        Upstream {
+            transport,
+            limiter,
+            breaker,
+            policy,
+            budget,
+        }
+    }
+
+    /// The breaker, to watch its state (health).
+    pub fn breaker(&self) -> Arc<CircuitBreaker> {
+        self.breaker.clone()
+    }
+
+    /// Runs the call with retries until success, a definitive failure or a give-up.
+    pub async fn execute(
+        &self,
+        req: &UpstreamRequest,
+        caller: &str,
+        deadline: Deadline,
+    ) -> Result<UpstreamResponse, UpstreamError> {
+        self.budget.record_request();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let span = tracing::info_span!("upstream_attempt", route = req.route, attempt);
+            let out = self.attempt(req, caller, deadline).instrument(span).await;
+            let outcome = classify(&out);
+            match decide(
+                &self.policy,
+                attempt,
+                outcome,
+                deadline.remaining(),
+                rand::random::<f64>(),
+            ) {
+                Decision::Done => return out,
+                Decision::Retry(delay) if self.budget.try_retry() => {
+                    tracing::debug!(
+                        route = req.route,
+                        attempt,
+                        delay_ms = delay.as_millis() as u64,
+                        "retrying upstream call"
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+                Decision::Retry(_) => {
+                    return give_up(req, out, attempt, GiveUpReason::BudgetExhausted);
+                }
+                Decision::GiveUp(reason) => return give_up(req, out, attempt, reason),
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        req: &UpstreamRequest,
+        caller: &str,
+        deadline: Deadline,
+    ) -> Result<UpstreamResponse, UpstreamError> {
+        self.breaker
+            .allow()
+            .map_err(|o| UpstreamError::CircuitOpen {
+                retry_after: o.retry_after,
+            })?;
+        if let Err(limited) = self.limiter.acquire(caller, deadline).await {
+            if self.breaker.state() == BreakerState::HalfOpen {
+                // We held the half-open probe but never used it: re-open rather than wedge.
+                self.breaker.record(true);
+            }
+            return Err(rate_limited(limited));
+        }
+        let out = self.transport.send(req, deadline).await;
+        self.observe(&out);
+        out
+    }
+
+    /// Feeds the breaker and turns an upstream 429 into a pause for everyone.
+    fn observe(&self, out: &Result<UpstreamResponse, UpstreamError>) {
+        let failure = match out {
+            Ok(_) => false,
+            Err(UpstreamError::Rejected {
+                status: 429,
+                retry_after,
+                ..
+            }) => {
+                self.limiter
+                    .pause_for(retry_after.unwrap_or(Duration::from_secs(1)));
+                false
+            }
+            Err(UpstreamError::Rejected { status, .. }) => *status >= 500,
+            Err(UpstreamError::Connect | UpstreamError::Timeout | UpstreamError::Transport) => true,
+            Err(_) => false,
+        };
+        self.breaker.record(failure);
+    }
+}
+
+fn rate_limited(r: RateLimited) -> UpstreamError {
+    match r {
+        RateLimited::Global { retry_after } => UpstreamError::RateLimited {
+            retry_after,
+            caller_quota: false,
+        },
+        RateLimited::Caller { retry_after } => UpstreamError::RateLimited {
+            retry_after,
+            caller_quota: true,
+        },
+    }
+}
+
+/// What the retry decision needs to know about one attempt.
+pub fn classify(out: &Result<UpstreamResponse, UpstreamError>) -> AttemptOutcome {
+    match out {
+        Ok(_) => AttemptOutcome::Success,
+        Err(UpstreamError::Rejected {
+            status,
+            retry_after,
+            ..
+        }) => AttemptOutcome::Status {
+            code: *status,
+            retry_after: *retry_after,
+        },
+        Err(UpstreamError::Connect) => AttemptOutcome::ConnectError,
+        Err(UpstreamError::Timeout) => AttemptOutcome::Timeout,
+        Err(UpstreamError::Transport) => AttemptOutcome::TransportError,
+        Err(_) => AttemptOutcome::Fatal,
+    }
+}
+
+fn give_up(
+    req: &UpstreamRequest,
+    out: Result<UpstreamResponse, UpstreamError>,
+    attempts: u32,
+    reason: GiveUpReason,
+) -> Result<UpstreamResponse, UpstreamError> {
+    let last = match out {
+        Ok(resp) => return Ok(resp),
+        Err(e) => e,
+    };
+    tracing::warn!(route = req.route, attempts, reason = reason.as_str(), status = last.status(), error = %last, "giving up on upstream call");
+    match reason {
+        // Nothing was retried (retries disabled, or no time for a second attempt): the failure
+        // speaks for itself.
+        _ if attempts == 1 || reason == GiveUpReason::NotRetryable => Err(last),
+        _ => Err(UpstreamError::RetriesExhausted {
+            attempts,
+            reason: reason.as_str(),
+            last: Box::new(last),
+        }),
+    }
+}
+
+#[cfg(test)]
+#[path = "pipeline_tests.rs"]
+mod tests;
