@@ -111,7 +111,7 @@ fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<(), StorageErro
 
 /// The database thread: batch after batch until every handle is gone and the queue is empty.
 fn serve(conn: Connection, queue: mpsc::Receiver<Box<dyn Job>>, alive: watch::Sender<()>) {
-    while let Ok(first) = queue.recv() {
+    while let Some(first) = next_job(&queue) {
         let mut batch = vec![first];
         batch.extend(queue.try_iter().take(MAX_BATCH - 1));
         run_batch(&conn, batch);
@@ -119,6 +119,24 @@ fn serve(conn: Connection, queue: mpsc::Receiver<Box<dyn Job>>, alive: watch::Se
     drop(conn);
     tracing::debug!("database thread stopped");
     drop(alive);
+}
+
+/// How long the thread keeps polling for the next job before it sleeps: a call's second job
+/// (an idempotent outcome after its begin) usually arrives within microseconds, and waking a
+/// sleeping thread costs more than that on a loaded machine.
+const SPIN: std::time::Duration = std::time::Duration::from_micros(50);
+
+/// The next job: polled briefly, then waited for. None once every handle is gone.
+fn next_job(queue: &mpsc::Receiver<Box<dyn Job>>) -> Option<Box<dyn Job>> {
+    let until = std::time::Instant::now() + SPIN;
+    while std::time::Instant::now() < until {
+        match queue.try_recv() {
+            Ok(job) => return Some(job),
+            Err(mpsc::TryRecvError::Disconnected) => return None,
+            Err(mpsc::TryRecvError::Empty) => std::thread::yield_now(),
+        }
+    }
+    queue.recv().ok()
 }
 
 /// Runs one batch in one transaction, then answers every job.
@@ -134,10 +152,14 @@ fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>) {
 
 fn run_in_transaction(conn: &Connection, batch: &mut [Box<dyn Job>]) -> rusqlite::Result<()> {
     exec(conn, "BEGIN IMMEDIATE")?;
-    let done = batch
-        .iter_mut()
-        .try_for_each(|job| run_job(conn, job.as_mut()))
-        .and_then(|()| exec(conn, "COMMIT"));
+    let done = match batch {
+        // Alone in its batch, a job needs no savepoint: the transaction is its own.
+        [job] => run_alone(conn, job.as_mut()),
+        _ => batch
+            .iter_mut()
+            .try_for_each(|job| run_job(conn, job.as_mut()))
+            .and_then(|()| exec(conn, "COMMIT")),
+    };
     if done.is_err() && !conn.is_autocommit() {
         // Best effort: the batch's error is what the callers hear about.
         let _ = exec(conn, "ROLLBACK");
@@ -145,15 +167,28 @@ fn run_in_transaction(conn: &Connection, batch: &mut [Box<dyn Job>]) -> rusqlite
     done
 }
 
+/// Runs the only job of a batch: commit when it succeeded, roll back when it failed.
+fn run_alone(conn: &Connection, job: &mut dyn Job) -> rusqlite::Result<()> {
+    if run_guarded(conn, job) {
+        exec(conn, "COMMIT")
+    } else {
+        exec(conn, "ROLLBACK")
+    }
+}
+
+/// Runs a job, turning a panic into a failure.
+fn run_guarded(conn: &Connection, job: &mut dyn Job) -> bool {
+    catch_unwind(AssertUnwindSafe(|| job.run(conn))).unwrap_or_else(|_| {
+        tracing::error!("a database job panicked; its writes are rolled back");
+        false
+    })
+}
+
 /// Runs one job inside its own savepoint; a job's failure or panic undoes only its own writes.
 /// An error here is a failure of the savepoint machinery itself, which dooms the whole batch.
 fn run_job(conn: &Connection, job: &mut dyn Job) -> rusqlite::Result<()> {
     exec(conn, "SAVEPOINT job")?;
-    let ok = catch_unwind(AssertUnwindSafe(|| job.run(conn))).unwrap_or_else(|_| {
-        tracing::error!("a database job panicked; its writes are rolled back");
-        false
-    });
-    if !ok {
+    if !run_guarded(conn, job) {
         exec(conn, "ROLLBACK TO job")?;
     }
     exec(conn, "RELEASE job")
