@@ -9,6 +9,7 @@ const PROTOS: &[&str] = &[
     "atelio/gateway/v1/customers.proto",
     "atelio/gateway/v1/businesses.proto",
     "atelio/gateway/v1/beneficial_owners.proto",
+    "atelio/gateway/v1/events.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

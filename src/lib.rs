@@ -8,6 +8,9 @@
 //!  internal service ──gRPC──▶ grpc/ ─▶ grpc/convert (validate → domain/commands)
 //!        ─▶ upstream/routes (REST call as data) ─▶ upstream/client ──HTTPS──▶ Atelio
 //!  ◀── grpc/decode (lenient JSON → proto) ◀── grpc/status (one error mapping) ◀──┘
+//!
+//!  Atelio ──webhook POST──▶ webhook/ (verify ▸ parse ▸ dedupe) ─▶ events/ (durable log ▸ hub)
+//!        ─▶ grpc/events (one resumable stream per subscriber)
 //! ```
 //!
 //! | module | place in the flow |
@@ -20,6 +23,8 @@
 //! | [`idempotency`] | at-most-once mutating calls: coordinator, stores, upstream keys |
 //! | [`storage`] | the SQLite actor (one thread, batched transactions) shared by stores |
 //! | [`deadline`] | the per-call deadline every wait is bounded by |
+//! | [`webhook`] | the webhook listener: verify `Bond-Signature`, parse, dedupe, store |
+//! | [`events`] | the durable event log, the fan-out hub and the subscriber streams |
 //! | [`telemetry`] | the tracing subscriber (JSON or pretty logs) |
 //! | [`proto`] | generated code and the reflection descriptor set |
 pub mod app;
@@ -27,9 +32,11 @@ pub mod cli;
 pub mod config;
 pub mod deadline;
 pub mod domain;
+pub mod events;
 pub mod grpc;
 pub mod idempotency;
 pub mod proto;
 pub mod storage;
 pub mod telemetry;
 pub mod upstream;
+pub mod webhook;

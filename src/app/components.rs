@@ -1,9 +1,13 @@
-//! Config → running components: the idempotency store and coordinator, and the outbound
-//! pipeline (rate limiter, circuit breaker, retry policy and budget around the HTTP client).
+//! Config → running components: the idempotency store and coordinator, the outbound pipeline
+//! (rate limiter, circuit breaker, retry policy and budget around the HTTP client), the event
+//! log behind the hub, and their background maintenance loops.
 use std::{sync::Arc, time::Duration};
 
 use super::StartError;
 use crate::config::{Config, Credentials, StoreBackend};
+use crate::events::hub::Hub;
+use crate::events::log::{EventLog, Retention, SystemClock as LogClock};
+use crate::events::{memory_log::MemoryLog, sqlite_log::SqliteLog};
 use crate::idempotency::{
     Idempotency, IdempotencyStore, WallClock, memory::MemoryStore, sqlite::SqliteStore,
 };
@@ -85,6 +89,47 @@ pub async fn purge_loop(store: Arc<dyn IdempotencyStore>, every: Duration) {
             Ok(0) => {}
             Ok(n) => tracing::debug!(purged = n, "expired idempotency records purged"),
             Err(e) => tracing::warn!(error = %e, "purging idempotency records failed"),
+        }
+    }
+}
+
+/// The durable event log (same SQLite file as idempotency unless configured) behind the hub.
+pub async fn hub(cfg: &Config) -> Result<Arc<Hub>, StartError> {
+    let e = &cfg.events;
+    let retention = Retention {
+        max_age: Duration::from_secs(e.retention_hours * 3600),
+        max_events: e.max_events,
+        dedupe_window: Duration::from_secs(e.dedupe_window_hours * 3600),
+    };
+    let clock = Arc::new(LogClock);
+    let log: Arc<dyn EventLog> = match e.store {
+        StoreBackend::Memory => Arc::new(MemoryLog::new(retention, clock)),
+        StoreBackend::Sqlite => {
+            let path = e
+                .sqlite_path
+                .clone()
+                .unwrap_or_else(|| cfg.idempotency.sqlite_path.clone());
+            let opened =
+                tokio::task::spawn_blocking(move || SqliteLog::open(&path, retention, clock))
+                    .await
+                    .map_err(|e| StartError::Startup(format!("events.sqlite_path: {e}")))?;
+            Arc::new(opened.map_err(|e| StartError::Startup(format!("events.sqlite_path: {e}")))?)
+        }
+    };
+    Hub::open(log, e.tail_capacity)
+        .await
+        .map_err(|e| StartError::Startup(format!("event log: {e}")))
+}
+
+/// Applies event retention every `every`, forever (abort the task to stop it).
+pub async fn retention_loop(hub: Arc<Hub>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match hub.log().enforce_retention().await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(removed = n, "event retention applied"),
+            Err(e) => tracing::warn!(error = %e, "event retention failed"),
         }
     }
 }

@@ -68,6 +68,7 @@ pub fn validate(cfg: &Config) -> Result<Credentials, ConfigError> {
             .map_err(|_| ConfigError::new("upstream.default_program_id", "must be a UUID"))?;
     }
     check_resilience(cfg)?;
+    check_events(cfg)?;
     tracing_subscriber::EnvFilter::try_new(&cfg.log.level)
         .map_err(|e| ConfigError::new("log.level", e.to_string()))?;
     Ok(Credentials {
@@ -81,7 +82,57 @@ pub fn validate(cfg: &Config) -> Result<Credentials, ConfigError> {
             &cfg.upstream.authorization,
             cfg.upstream.authorization_file.as_deref(),
         )?,
+        webhook_secrets: webhook_secrets(cfg)?,
     })
+}
+
+fn check_events(cfg: &Config) -> Result<(), ConfigError> {
+    let e = &cfg.events;
+    if e.dedupe_window_hours < 168 {
+        return Err(ConfigError::new(
+            "events.dedupe_window_hours",
+            "must be at least 168 (Atelio retries for about 3 days)",
+        ));
+    }
+    positive("events.retention_hours", e.retention_hours)?;
+    positive("events.max_events", e.max_events)?;
+    positive("events.heartbeat_ms", e.heartbeat_ms)?;
+    positive("events.tail_capacity", e.tail_capacity as u64)?;
+    positive("events.retention_interval_s", e.retention_interval_s)?;
+    positive("webhook.max_body_bytes", cfg.webhook.max_body_bytes as u64)?;
+    positive("webhook.request_timeout_ms", cfg.webhook.request_timeout_ms)
+}
+
+/// Accepted webhook secrets: inline and/or one per line of `secrets_file`; at least one.
+fn webhook_secrets(cfg: &Config) -> Result<Vec<Secret>, ConfigError> {
+    let mut all: Vec<Secret> = cfg
+        .webhook
+        .secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .cloned()
+        .collect();
+    if let Some(path) = &cfg.webhook.secrets_file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::new(
+                "webhook.secrets_file",
+                format!("cannot read file: {}", e.kind()),
+            )
+        })?;
+        all.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(Secret::new),
+        );
+    }
+    if all.is_empty() {
+        return Err(ConfigError::new(
+            "webhook.secrets",
+            "at least one webhook secret is required (or webhook.secrets_file)",
+        ));
+    }
+    Ok(all)
 }
 
 fn check_resilience(cfg: &Config) -> Result<(), ConfigError> {
@@ -181,6 +232,7 @@ mod tests {
         let mut c = Config::default();
         c.upstream.identity = Some(Secret::new("id-123"));
         c.upstream.authorization = Some(Secret::new("secret-456"));
+        c.webhook.secrets = vec![Secret::new("whsec_test")];
         c
     }
 

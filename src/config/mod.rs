@@ -30,6 +30,50 @@ pub struct Config {
     pub retry: RetrySettings,
     /// The circuit breaker in front of Atelio.
     pub breaker: BreakerSettings,
+    /// The webhook listener (Atelio → gateway).
+    pub webhook: WebhookConfig,
+    /// The durable event log and the subscriber streams.
+    pub events: EventsConfig,
+}
+
+/// `[webhook]`: where Atelio's webhooks arrive and how they are verified.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// Address of the webhook HTTP listener (separate from gRPC). Default `0.0.0.0:8080`.
+    pub listen_addr: SocketAddr,
+    /// Accepted subscription secrets (`whsec_…`); several during rotation. Or `secrets_file`.
+    pub secrets: Vec<Secret>,
+    /// File with one accepted secret per line (e.g. a mounted Kubernetes Secret).
+    pub secrets_file: Option<PathBuf>,
+    /// Largest accepted |now − t| of a signature, seconds. Default 300.
+    pub tolerance_s: u64,
+    /// Largest accepted body, bytes. Default 262144.
+    pub max_body_bytes: usize,
+    /// Time limit of one webhook request, ms. Default 10000.
+    pub request_timeout_ms: u64,
+}
+
+/// `[events]`: the durable event log and the streams.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EventsConfig {
+    /// `sqlite` (default) or `memory`.
+    pub store: StoreBackend,
+    /// SQLite file; default: the idempotency file.
+    pub sqlite_path: Option<PathBuf>,
+    /// Events older than this are removed, hours. Default 168 (7 days).
+    pub retention_hours: u64,
+    /// At most this many events are kept. Default 1000000.
+    pub max_events: u64,
+    /// Re-deliveries within this window are recognised, hours; at least 168. Default 168.
+    pub dedupe_window_hours: u64,
+    /// Heartbeat interval of idle streams, ms. Default 15000.
+    pub heartbeat_ms: u64,
+    /// Recent events kept in memory for live subscribers. Default 16384.
+    pub tail_capacity: usize,
+    /// How often retention runs, seconds. Default 60.
+    pub retention_interval_s: u64,
 }
 
 /// Which store keeps idempotency records.
@@ -101,6 +145,34 @@ pub struct BreakerSettings {
     pub failure_threshold: u32,
     /// How long it stays open before one probe, ms. Default 10000.
     pub open_ms: u64,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            listen_addr: SocketAddr::from(([0, 0, 0, 0], 8080)),
+            secrets: Vec::new(),
+            secrets_file: None,
+            tolerance_s: 300,
+            max_body_bytes: 256 * 1024,
+            request_timeout_ms: 10_000,
+        }
+    }
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        EventsConfig {
+            store: StoreBackend::Sqlite,
+            sqlite_path: None,
+            retention_hours: 168,
+            max_events: 1_000_000,
+            dedupe_window_hours: 168,
+            heartbeat_ms: 15_000,
+            tail_capacity: 16_384,
+            retention_interval_s: 60,
+        }
+    }
 }
 
 impl Default for IdempotencyConfig {
@@ -247,11 +319,13 @@ impl ServerConfig {
     }
 }
 
-/// Atelio credentials after files were read: both present and non-empty.
+/// Secrets after files were read: Atelio credentials and the accepted webhook secrets.
 #[derive(Clone, Debug)]
 pub struct Credentials {
     /// The `Identity` header value.
     pub identity: Secret,
     /// The `Authorization` header value.
     pub authorization: Secret,
+    /// Accepted webhook subscription secrets (at least one).
+    pub webhook_secrets: Vec<Secret>,
 }

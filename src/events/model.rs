@@ -60,7 +60,10 @@ impl EventKind {
 
     /// The kind with this stable number (`Unknown` for anything else).
     pub fn from_code(code: u8) -> EventKind {
-        Self::ALL.get(code as usize).copied().unwrap_or(EventKind::Unknown)
+        Self::ALL
+            .get(code as usize)
+            .copied()
+            .unwrap_or(EventKind::Unknown)
     }
 }
 
@@ -81,7 +84,9 @@ impl Subject {
     /// The id, if any.
     pub fn id(&self) -> Option<&str> {
         match self {
-            Subject::Customer(id) | Subject::BeneficialOwner(id) | Subject::Business(id) => Some(id),
+            Subject::Customer(id) | Subject::BeneficialOwner(id) | Subject::Business(id) => {
+                Some(id)
+            }
             Subject::None => None,
         }
     }

@@ -8,6 +8,7 @@ pub mod businesses;
 pub mod convert;
 pub mod customers;
 pub mod decode;
+pub mod events;
 pub mod kyb;
 pub mod kyc;
 pub mod owners;

@@ -31,6 +31,15 @@ pub enum GatewayError {
     Replayed(Status),
     /// The idempotency store cannot be reached.
     Store(String),
+    /// A cursor older than the retained events; resume from the oldest cursor (or reconcile).
+    CursorExpired {
+        /// The oldest retained cursor.
+        oldest: String,
+    },
+    /// The event log cannot be reached.
+    Events(String),
+    /// The named thing does not exist.
+    NotFound(&'static str),
 }
 
 impl From<Violations> for GatewayError {
@@ -69,6 +78,25 @@ pub fn to_status(e: GatewayError) -> Status {
             "the same request_id is still being processed; retry later",
             Some(Duration::from_secs(1)),
         ),
+        GatewayError::CursorExpired { oldest } => {
+            let mut d = ErrorDetails::new();
+            d.set_error_info(
+                "CURSOR_EXPIRED",
+                GATEWAY_DOMAIN,
+                HashMap::from([("oldest_cursor".to_string(), oldest.clone())]),
+            );
+            let msg = format!(
+                "the cursor is older than the retained events; the oldest available cursor is {oldest}"
+            );
+            Status::with_error_details(Code::OutOfRange, msg, d)
+        }
+        GatewayError::Events(_) => gateway(
+            Code::Unavailable,
+            "EVENT_LOG_UNAVAILABLE",
+            "the event log is unavailable",
+            Some(Duration::from_secs(1)),
+        ),
+        GatewayError::NotFound(what) => gateway(Code::NotFound, "NOT_FOUND", what, None),
         GatewayError::Store(_) => gateway(
             Code::Unavailable,
             "IDEMPOTENCY_STORE_UNAVAILABLE",

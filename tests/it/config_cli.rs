@@ -13,11 +13,17 @@ fn gateway() -> Command {
 fn check_config_accepts_a_file_with_env_credentials_and_hides_them() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("gateway.toml");
+    let secrets = dir.path().join("webhook-secrets");
+    std::fs::write(&secrets, "whsec_one\nwhsec_two\n").unwrap();
     std::fs::write(&file, "[server]\ngrpc_addr = \"127.0.0.1:0\"\n[upstream]\nbase_url = \"http://127.0.0.1:9/api/v0.1\"\n").unwrap();
     let out = gateway()
         .args(["--config", file.to_str().unwrap(), "check-config"])
         .env("ATELIO_GATEWAY__UPSTREAM__IDENTITY", "ident-xyz")
         .env("ATELIO_GATEWAY__UPSTREAM__AUTHORIZATION", "secret-xyz")
+        .env(
+            "ATELIO_GATEWAY__WEBHOOK__SECRETS_FILE",
+            secrets.to_str().unwrap(),
+        )
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -27,7 +33,11 @@ fn check_config_accepts_a_file_with_env_credentials_and_hides_them() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("http://127.0.0.1:9/api/v0.1"));
-    assert!(!stdout.contains("ident-xyz") && !stdout.contains("secret-xyz"));
+    assert!(
+        !stdout.contains("ident-xyz")
+            && !stdout.contains("secret-xyz")
+            && !stdout.contains("whsec_")
+    );
 }
 
 #[test]
@@ -52,6 +62,9 @@ fn a_bad_value_names_its_key_and_exits_2() {
             .env("ATELIO_GATEWAY__UPSTREAM__AUTHORIZATION", "a");
         for (k, v) in env {
             cmd.env(k, v);
+        }
+        if key != "webhook.secrets" {
+            cmd.env("ATELIO_GATEWAY__WEBHOOK__SECRETS", "[whsec_x]");
         }
         if key == "upstream.authorization" {
             cmd.env_remove("ATELIO_GATEWAY__UPSTREAM__AUTHORIZATION");

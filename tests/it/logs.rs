@@ -27,6 +27,13 @@ impl GatewayProcess {
             .env("ATELIO_GATEWAY__UPSTREAM__BASE_URL", upstream_url)
             .env("ATELIO_GATEWAY__UPSTREAM__IDENTITY", IDENTITY)
             .env("ATELIO_GATEWAY__UPSTREAM__AUTHORIZATION", AUTHORIZATION)
+            .env("ATELIO_GATEWAY__WEBHOOK__LISTEN_ADDR", "127.0.0.1:0")
+            .env(
+                "ATELIO_GATEWAY__WEBHOOK__SECRETS",
+                format!("[{}]", crate::helpers::signing::SECRET),
+            )
+            .env("ATELIO_GATEWAY__IDEMPOTENCY__STORE", "memory")
+            .env("ATELIO_GATEWAY__EVENTS__STORE", "memory")
             .env("ATELIO_GATEWAY__LOG__LEVEL", "trace")
             .env("ATELIO_GATEWAY__LOG__FORMAT", "json")
             .stdout(Stdio::piped())

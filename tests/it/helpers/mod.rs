@@ -2,6 +2,7 @@
 //! upstream (`upstream::FakeUpstream`) and hands out real tonic clients. Configs are built from
 //! values; the process environment is never touched.
 pub mod fixtures;
+pub mod signing;
 pub mod upstream;
 
 use atelio_gateway::{
@@ -33,6 +34,10 @@ pub struct TestApp {
     pub upstream: FakeUpstream,
     /// A channel to the gateway.
     pub channel: Channel,
+    /// `http://127.0.0.1:PORT/webhooks/atelio`.
+    pub webhook_url: String,
+    /// Webhook outcome counters.
+    pub counters: Arc<atelio_gateway::webhook::WebhookCounters>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -45,6 +50,15 @@ impl TestApp {
     }
     pub fn owners(&self) -> BeneficialOwnerServiceClient<Channel> {
         BeneficialOwnerServiceClient::new(self.channel.clone())
+    }
+    pub fn events(&self) -> atelio_gateway::proto::v1::verification_event_service_client::VerificationEventServiceClient<Channel>{
+        atelio_gateway::proto::v1::verification_event_service_client::VerificationEventServiceClient::new(self.channel.clone())
+    }
+    /// Stops the gateway (as on SIGTERM) without dropping the test's handles.
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
     }
 }
 
@@ -83,6 +97,10 @@ pub fn test_config(base_url: &str) -> Config {
     c.idempotency.store = StoreBackend::Memory;
     c.retry.base_delay_ms = 5;
     c.retry.max_delay_ms = 40;
+    c.webhook.listen_addr = "127.0.0.1:0".parse().expect("addr");
+    c.webhook.secrets = vec![Secret::new(signing::SECRET)];
+    c.events.store = StoreBackend::Memory;
+    c.events.heartbeat_ms = 200;
     c
 }
 
@@ -119,6 +137,12 @@ pub async fn spawn_with_clock(
         .await
         .expect("gateway builds");
     let addr = app.grpc_addr();
+    let webhook_url = format!(
+        "http://{}{}",
+        app.webhook_addr(),
+        atelio_gateway::webhook::WEBHOOK_PATH
+    );
+    let counters = app.webhook_counters();
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(app.run_until_stopped(async {
         let _ = stopped.await;
@@ -129,6 +153,8 @@ pub async fn spawn_with_clock(
     TestApp {
         upstream,
         channel,
+        webhook_url,
+        counters,
         stop: Some(stop),
     }
 }

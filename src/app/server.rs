@@ -1,0 +1,132 @@
+//! The two servers: gRPC (health, reflection v1 + v1alpha, gzip, size limits, default deadline,
+//! the Atelio services and the events service) and the webhook HTTP listener (axum).
+use std::{sync::Arc, time::Duration};
+
+use tokio::{net::TcpListener, sync::watch};
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::{codec::CompressionEncoding, transport::Server};
+
+use super::{StartError, stopped};
+use crate::config::Config;
+use crate::events::hub::Hub;
+use crate::grpc::{Gateway, events::EventsApi};
+use crate::proto::{
+    FILE_DESCRIPTOR_SET,
+    v1::{
+        beneficial_owner_service_server::BeneficialOwnerServiceServer,
+        business_service_server::BusinessServiceServer,
+        customer_service_server::CustomerServiceServer,
+        verification_event_service_server::VerificationEventServiceServer,
+    },
+};
+use crate::upstream::breaker::BreakerState;
+use crate::webhook::{self, WebhookState};
+
+/// The fully-qualified names of the Atelio-facing services (health keys).
+pub const SERVICE_NAMES: [&str; 3] = [
+    "atelio.gateway.v1.CustomerService",
+    "atelio.gateway.v1.BusinessService",
+    "atelio.gateway.v1.BeneficialOwnerService",
+];
+
+/// gzip both ways and explicit message-size limits on a generated service.
+macro_rules! limits {
+    ($svc:expr, $max:expr) => {
+        $svc.accept_compressed(CompressionEncoding::Gzip)
+            .send_compressed(CompressionEncoding::Gzip)
+            .max_decoding_message_size($max)
+            .max_encoding_message_size($max)
+    };
+}
+
+fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+}
+
+/// Serves gRPC until the stop flag is set.
+pub async fn grpc(
+    listener: TcpListener,
+    gw: Gateway,
+    hub: Arc<Hub>,
+    cfg: &Config,
+    stop: watch::Receiver<bool>,
+) -> Result<(), StartError> {
+    let max = cfg.server.max_message_bytes;
+    let (reporter, health) = tonic_health::server::health_reporter();
+    let v1 = reflection_builder()
+        .build_v1()
+        .map_err(|e| StartError::Startup(e.to_string()))?;
+    let v1alpha = reflection_builder()
+        .build_v1alpha()
+        .map_err(|e| StartError::Startup(e.to_string()))?;
+    let events = EventsApi {
+        hub,
+        heartbeat: Duration::from_millis(cfg.events.heartbeat_ms),
+        shutdown: stop.clone(),
+    };
+    for name in SERVICE_NAMES
+        .iter()
+        .chain(&["atelio.gateway.v1.VerificationEventService"])
+    {
+        reporter
+            .set_service_status(name, tonic_health::ServingStatus::Serving)
+            .await;
+    }
+    let health_task = tokio::spawn(breaker_to_health(gw.clone(), reporter));
+    tracing::info!(grpc_addr = %listener.local_addr().map_err(|e| StartError::Startup(e.to_string()))?, "gateway serving");
+    let served = Server::builder()
+        .timeout(cfg.server.default_deadline())
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .add_service(health)
+        .add_service(v1)
+        .add_service(v1alpha)
+        .add_service(limits!(CustomerServiceServer::new(gw.clone()), max))
+        .add_service(limits!(BusinessServiceServer::new(gw.clone()), max))
+        .add_service(limits!(BeneficialOwnerServiceServer::new(gw), max))
+        .add_service(limits!(VerificationEventServiceServer::new(events), max))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopped(stop))
+        .await
+        .map_err(|e| StartError::Startup(format!("gRPC server failed: {e}")));
+    health_task.abort();
+    served
+}
+
+/// Serves the webhook listener until the stop flag is set.
+pub async fn webhook(
+    listener: TcpListener,
+    state: Arc<WebhookState>,
+    cfg: &Config,
+    stop: watch::Receiver<bool>,
+) -> Result<(), StartError> {
+    let router = webhook::router(
+        state,
+        cfg.webhook.max_body_bytes,
+        Duration::from_millis(cfg.webhook.request_timeout_ms),
+    );
+    tracing::info!(webhook_addr = %listener.local_addr().map_err(|e| StartError::Startup(e.to_string()))?, path = webhook::WEBHOOK_PATH, "webhook listener serving");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(stopped(stop))
+        .await
+        .map_err(|e| StartError::Startup(format!("webhook listener failed: {e}")))
+}
+
+/// The Atelio services report NOT_SERVING while the circuit breaker is open (Atelio is failing);
+/// the overall status ("") stays SERVING because the process itself is healthy and restarting
+/// or unreadying every replica would not bring Atelio back.
+async fn breaker_to_health(gw: Gateway, reporter: tonic_health::server::HealthReporter) {
+    let mut states = gw.upstream().breaker().subscribe();
+    loop {
+        let status = match *states.borrow_and_update() {
+            BreakerState::Open => tonic_health::ServingStatus::NotServing,
+            _ => tonic_health::ServingStatus::Serving,
+        };
+        for name in SERVICE_NAMES {
+            reporter.set_service_status(name, status).await;
+        }
+        if states.changed().await.is_err() {
+            return;
+        }
+    }
+}

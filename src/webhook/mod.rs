@@ -1,0 +1,12 @@
+//! The way in: Atelio's webhook POSTs on their own HTTP listener (axum), separate from gRPC.
+//! `verify` turns raw bytes into `Verified` (the only way to reach the parser), `parse` makes a
+//! typed event, `router` dedupes and appends it to the durable log through the events hub and
+//! answers 200 only once it is stored.
+pub mod parse;
+mod router;
+pub mod verify;
+
+#[cfg(test)]
+mod test_support;
+
+pub use router::{WEBHOOK_PATH, WebhookCounters, WebhookState, router};
