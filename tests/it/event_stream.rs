@@ -18,7 +18,11 @@ const OTHER: &str = "9b1f6a52-3c1d-4e8f-a0b7-5d2c4e6f8a90";
 
 /// A distinct, valid event per `i`, alternating between two customers.
 fn event(i: usize) -> Value {
-    let customer = if i % 2 == 0 { CUSTOMER_ID } else { OTHER };
+    let customer = if i.is_multiple_of(2) {
+        CUSTOMER_ID
+    } else {
+        OTHER
+    };
     json!({ "event": "kyc.verification.success", "customer_id": customer, "occurred_at": format!("2024-01-01T00:00:00.{i:06}Z") })
 }
 
