@@ -1,75 +1,11 @@
 //! No SSN, name, date of birth, email, phone, address, IP or credential from a request appears in
 //! the gateway's log output, even at TRACE for every crate, across successes, validation
 //! failures and upstream errors.
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
-use std::time::Duration;
-
 use atelio_gateway::proto::v1 as pb;
 use serde_json::json;
 use tonic::transport::Channel;
 
-use crate::helpers::{fixtures::*, *};
-
-/// The gateway binary at TRACE for every crate, JSON logs on stdout, collected line by line.
-struct GatewayProcess {
-    child: Child,
-    lines: Arc<Mutex<Vec<String>>>,
-    addr: String,
-}
-
-impl GatewayProcess {
-    fn start(upstream_url: &str) -> GatewayProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_atelio-gateway"))
-            .env_clear()
-            .env("ATELIO_GATEWAY__SERVER__GRPC_ADDR", "127.0.0.1:0")
-            .env("ATELIO_GATEWAY__UPSTREAM__BASE_URL", upstream_url)
-            .env("ATELIO_GATEWAY__UPSTREAM__IDENTITY", IDENTITY)
-            .env("ATELIO_GATEWAY__UPSTREAM__AUTHORIZATION", AUTHORIZATION)
-            .env("ATELIO_GATEWAY__WEBHOOK__LISTEN_ADDR", "127.0.0.1:0")
-            .env(
-                "ATELIO_GATEWAY__WEBHOOK__SECRETS",
-                format!("[{}]", crate::helpers::signing::SECRET),
-            )
-            .env("ATELIO_GATEWAY__IDEMPOTENCY__STORE", "memory")
-            .env("ATELIO_GATEWAY__EVENTS__STORE", "memory")
-            .env("ATELIO_GATEWAY__LOG__LEVEL", "trace")
-            .env("ATELIO_GATEWAY__LOG__FORMAT", "json")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("gateway starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let (addr_tx, addr_rx) = mpsc::channel();
-        let sink = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line.contains("gateway serving") {
-                    let v: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
-                    let _ = addr_tx.send(
-                        v["fields"]["grpc_addr"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_string(),
-                    );
-                }
-                sink.lock().unwrap().push(line);
-            }
-        });
-        let addr = addr_rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the gateway logs its address");
-        GatewayProcess { child, lines, addr }
-    }
-
-    fn stop(mut self) -> String {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        std::thread::sleep(Duration::from_millis(50));
-        self.lines.lock().unwrap().join("\n")
-    }
-}
+use crate::helpers::{fixtures::*, process::GatewayProcess, *};
 
 const PII: &[&str] = &[
     "Nick",
@@ -136,14 +72,21 @@ async fn exercise(upstream: &FakeUpstream, channel: Channel) {
 #[tokio::test]
 async fn no_pii_or_credentials_reach_the_logs_at_trace_level() {
     let upstream = FakeUpstream::start().await;
-    let gateway = GatewayProcess::start(&upstream.base_url());
+    let gateway = GatewayProcess::start(
+        &upstream.base_url(),
+        &[
+            ("ATELIO_GATEWAY__IDEMPOTENCY__STORE", "memory".into()),
+            ("ATELIO_GATEWAY__EVENTS__STORE", "memory".into()),
+            ("ATELIO_GATEWAY__LOG__LEVEL", "trace".into()),
+        ],
+    );
     let channel = Channel::from_shared(format!("http://{}", gateway.addr))
         .unwrap()
         .connect()
         .await
         .unwrap();
     exercise(&upstream, channel).await;
-    let text = gateway.stop();
+    let text = gateway.kill();
     assert!(
         text.contains("rpc finished") && text.contains("upstream call"),
         "the gateway's events must be captured"

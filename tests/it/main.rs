@@ -5,6 +5,7 @@ mod helpers;
 mod business_addresses_kyb;
 mod businesses;
 mod config_cli;
+mod crash;
 mod customer_kyc;
 mod customers;
 mod errors;

@@ -2,6 +2,7 @@
 //! upstream (`upstream::FakeUpstream`) and hands out real tonic clients. Configs are built from
 //! values; the process environment is never touched.
 pub mod fixtures;
+pub mod process;
 pub mod signing;
 pub mod upstream;
 

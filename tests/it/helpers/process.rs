@@ -1,0 +1,84 @@
+//! The real gateway binary as a child process (JSON logs on stdout, collected line by line), for
+//! tests that need a separate process: log capture, SIGKILL crashes. Addresses are read from
+//! the startup log lines, so port 0 works.
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use super::{AUTHORIZATION, IDENTITY, signing::SECRET};
+
+/// A running gateway process.
+pub struct GatewayProcess {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+    /// gRPC address.
+    pub addr: String,
+    /// Webhook URL.
+    pub webhook_url: String,
+}
+
+fn field(line: &str, name: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(line).ok()?;
+    v["fields"][name].as_str().map(str::to_string)
+}
+
+impl GatewayProcess {
+    /// Starts the binary against `upstream_url` with extra `ATELIO_GATEWAY__…` settings.
+    pub fn start(upstream_url: &str, extra: &[(&str, String)]) -> GatewayProcess {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_atelio-gateway"));
+        cmd.env_clear()
+            .env("ATELIO_GATEWAY__SERVER__GRPC_ADDR", "127.0.0.1:0")
+            .env("ATELIO_GATEWAY__WEBHOOK__LISTEN_ADDR", "127.0.0.1:0")
+            .env("ATELIO_GATEWAY__WEBHOOK__SECRETS", format!("[{SECRET}]"))
+            .env("ATELIO_GATEWAY__UPSTREAM__BASE_URL", upstream_url)
+            .env("ATELIO_GATEWAY__UPSTREAM__IDENTITY", IDENTITY)
+            .env("ATELIO_GATEWAY__UPSTREAM__AUTHORIZATION", AUTHORIZATION)
+            .env("ATELIO_GATEWAY__LOG__FORMAT", "json")
+            .stdout(Stdio::piped());
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("gateway starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(a) = field(&line, "grpc_addr") {
+                    let _ = tx.send(("grpc", a));
+                } else if let Some(a) = field(&line, "webhook_addr") {
+                    let _ = tx.send(("webhook", a));
+                }
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let (mut addr, mut webhook) = (String::new(), String::new());
+        while addr.is_empty() || webhook.is_empty() {
+            let (which, a) = rx
+                .recv_timeout(Duration::from_secs(30))
+                .expect("the gateway logs its addresses");
+            if which == "grpc" {
+                addr = a
+            } else {
+                webhook = a
+            }
+        }
+        let webhook_url = format!("http://{webhook}{}", atelio_gateway::webhook::WEBHOOK_PATH);
+        GatewayProcess {
+            child,
+            lines,
+            addr,
+            webhook_url,
+        }
+    }
+
+    /// Stops it with SIGKILL (no shutdown path at all) and returns its log.
+    pub fn kill(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::thread::sleep(Duration::from_millis(50));
+        self.lines.lock().unwrap().join("\n")
+    }
+}
