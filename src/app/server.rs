@@ -2,6 +2,7 @@
 //! the Atelio services and the events service) and the webhook HTTP listener (axum).
 use std::{sync::Arc, time::Duration};
 
+use axum::serve::ListenerExt;
 use tokio::{net::TcpListener, sync::watch};
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{codec::CompressionEncoding, transport::Server};
@@ -45,6 +46,19 @@ fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
 }
 
+/// Accepted gRPC connections with Nagle's algorithm off: small frames (stream items, trailers)
+/// go out at once instead of waiting up to a delayed-ACK interval (~40 ms).
+fn nodelay(
+    listener: TcpListener,
+) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use tokio_stream::StreamExt;
+    TcpListenerStream::new(listener).map(|conn| {
+        let conn = conn?;
+        conn.set_nodelay(true)?;
+        Ok(conn)
+    })
+}
+
 /// Serves gRPC until the stop flag is set.
 pub async fn grpc(
     listener: TcpListener,
@@ -86,7 +100,7 @@ pub async fn grpc(
         .add_service(limits!(BusinessServiceServer::new(gw.clone()), max))
         .add_service(limits!(BeneficialOwnerServiceServer::new(gw), max))
         .add_service(limits!(VerificationEventServiceServer::new(events), max))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopped(stop))
+        .serve_with_incoming_shutdown(nodelay(listener), stopped(stop))
         .await
         .map_err(|e| StartError::Startup(format!("gRPC server failed: {e}")));
     health_task.abort();
@@ -106,6 +120,9 @@ pub async fn webhook(
         Duration::from_millis(cfg.webhook.request_timeout_ms),
     );
     tracing::info!(webhook_addr = %listener.local_addr().map_err(|e| StartError::Startup(e.to_string()))?, path = webhook::WEBHOOK_PATH, "webhook listener serving");
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, router)
         .with_graceful_shutdown(stopped(stop))
         .await
