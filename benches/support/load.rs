@@ -119,10 +119,9 @@ pub async fn latency(gw: &Gateway, subscribers: usize, rate: u32, for_: Duration
                 tokio::time::timeout(Duration::from_secs(3), stream.next()).await
             {
                 if let Some(pb::subscribe_verification_events_response::Item::Event(e)) = item.item
+                    && let Ok(ns) = e.inquiry_id.parse::<u64>()
                 {
-                    if let Ok(ns) = e.inquiry_id.parse::<u64>() {
-                        mine.push((base.elapsed().as_nanos() as u64 - ns) as f64 / 1e6);
-                    }
+                    mine.push((base.elapsed().as_nanos() as u64 - ns) as f64 / 1e6);
                 }
             }
             samples.lock().expect("samples").extend(mine);
