@@ -4,6 +4,8 @@
 //! generator (this process) runs on the same machine. Run: `cargo bench --bench webhooks`.
 #[path = "support/gateway.rs"]
 mod gateway;
+#[path = "support/http1.rs"]
+mod http1;
 #[path = "support/load.rs"]
 mod load;
 

@@ -12,6 +12,7 @@ use tokio_stream::StreamExt;
 use tonic::transport::Channel;
 
 use super::gateway::{Gateway, SECRET};
+use super::http1::Conn;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
@@ -32,19 +33,11 @@ fn body(tag: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-async fn post(client: &reqwest::Client, url: &str, tag: &str) {
+async fn post(conn: &mut Conn, tag: &str) {
     let b = body(tag);
     let sig = signature(&b);
-    let resp = client
-        .post(url)
-        .header("Bond-Signature", sig)
-        .header("content-type", "application/json")
-        .body(b)
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(resp.status(), 200, "webhook refused");
-    let _ = resp.bytes().await;
+    let status = conn.post(("bond-signature", &sig), &b).await;
+    assert_eq!(status, 200, "webhook refused");
 }
 
 /// Posts `total` events with `concurrency` senders; returns events/s.
@@ -55,12 +48,9 @@ pub async fn ingest(url: &str, concurrency: usize, total: usize, _offset: u64) -
         .map(|_| {
             let url = url.to_string();
             tokio::spawn(async move {
-                let client = reqwest::Client::builder()
-                    .pool_max_idle_per_host(1)
-                    .build()
-                    .expect("client");
+                let mut conn = Conn::open(&url).await;
                 for _ in 0..per {
-                    post(&client, &url, "i").await;
+                    post(&mut conn, "i").await;
                 }
             })
         })
@@ -156,19 +146,14 @@ async fn pace(url: &str, rate: u32, for_: Duration, base: Instant) -> usize {
         .map(|s| {
             let url = url.to_string();
             tokio::spawn(async move {
-                let client = reqwest::Client::new();
+                let mut conn = Conn::open(&url).await;
                 let start =
                     tokio::time::Instant::now() + every.mul_f64(f64::from(s) / f64::from(SENDERS));
                 let mut tick = tokio::time::interval_at(start, every);
                 tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
                 for _ in 0..count {
                     tick.tick().await;
-                    post(
-                        &client,
-                        &url,
-                        &(base.elapsed().as_nanos() as u64).to_string(),
-                    )
-                    .await;
+                    post(&mut conn, &(base.elapsed().as_nanos() as u64).to_string()).await;
                 }
             })
         })

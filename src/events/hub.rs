@@ -138,14 +138,22 @@ impl Hub {
         });
     }
 
-    /// Up to `limit` matching events after `after`: from the tail when it holds `after + 1`
-    /// onwards without a gap, else from the log.
+    /// Up to `limit` matching events after `after`: nothing when `after` is at the latest
+    /// published sequence (no log query for a caught-up reader), from the tail when it holds
+    /// `after + 1` onwards without a gap, else from the log.
     pub async fn read_after(
         &self,
         after: u64,
         filter: &Filter,
         limit: usize,
     ) -> Result<Batch, LogError> {
+        if after >= self.latest() {
+            // Caught up: anything newer is not published yet, and publishing wakes the reader.
+            return Ok(Batch {
+                entries: Vec::new(),
+                scanned_to: after,
+            });
+        }
         if let Some(batch) = self.read_tail(after, filter, limit) {
             return Ok(batch);
         }
@@ -189,3 +197,7 @@ impl Hub {
         Some(batch)
     }
 }
+
+#[cfg(test)]
+#[path = "hub_tests.rs"]
+mod tests;

@@ -7,6 +7,6 @@ mod router;
 pub mod verify;
 
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 
 pub use router::{WEBHOOK_PATH, WebhookCounters, WebhookState, router};

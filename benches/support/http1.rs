@@ -1,0 +1,84 @@
+//! A minimal keep-alive HTTP/1.1 POST client for the load generator (like wrk): one TCP
+//! connection, Nagle off, one request in flight, so the generator costs little of the CPU it
+//! shares with the gateway on this machine.
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+pub struct Conn {
+    stream: TcpStream,
+    host: String,
+    path: String,
+    buf: Vec<u8>,
+    req: Vec<u8>,
+}
+
+impl Conn {
+    /// Connects to `http://host:port/path`.
+    pub async fn open(url: &str) -> Conn {
+        let rest = url.strip_prefix("http://").expect("http url");
+        let (host, path) = rest.split_at(rest.find('/').expect("path"));
+        let stream = TcpStream::connect(host).await.expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        Conn {
+            stream,
+            host: host.to_string(),
+            path: path.to_string(),
+            buf: Vec::with_capacity(1024),
+            req: Vec::with_capacity(1024),
+        }
+    }
+
+    /// POSTs a JSON body with one extra header; returns the status code.
+    pub async fn post(&mut self, header: (&str, &str), body: &[u8]) -> u16 {
+        self.req.clear();
+        let head = format!(
+            "POST {} HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\n{}: {}\r\ncontent-length: {}\r\n\r\n",
+            self.path,
+            self.host,
+            header.0,
+            header.1,
+            body.len()
+        );
+        self.req.extend_from_slice(head.as_bytes());
+        self.req.extend_from_slice(body);
+        self.stream.write_all(&self.req).await.expect("write");
+        self.read_response().await
+    }
+
+    async fn read_response(&mut self) -> u16 {
+        self.buf.clear();
+        loop {
+            if let Some(end) = find(&self.buf, b"\r\n\r\n") {
+                let head = std::str::from_utf8(&self.buf[..end]).expect("ascii head");
+                let status: u16 = head[9..12].parse().expect("status");
+                let len = content_length(head);
+                while self.buf.len() < end + 4 + len {
+                    self.fill().await;
+                }
+                return status;
+            }
+            self.fill().await;
+        }
+    }
+
+    async fn fill(&mut self) {
+        let mut chunk = [0u8; 4096];
+        let n = self.stream.read(&mut chunk).await.expect("read");
+        assert!(n > 0, "connection closed by the gateway");
+        self.buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn content_length(head: &str) -> usize {
+    head.lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(0)
+}
