@@ -107,7 +107,10 @@ pub async fn grpc(
     served
 }
 
-/// Serves the webhook listener until the stop flag is set.
+/// Serves the webhook listener until the stop flag is set, on its own thread with a
+/// single-threaded runtime: a webhook is read, verified, stored and answered on one thread
+/// (the store runs a lone job on its caller's thread), with no hand-off between executor
+/// threads, and a webhook burst cannot take the gRPC executor's threads from RPCs and streams.
 pub async fn webhook(
     listener: TcpListener,
     state: Arc<WebhookState>,
@@ -119,14 +122,41 @@ pub async fn webhook(
         cfg.webhook.max_body_bytes,
         Duration::from_millis(cfg.webhook.request_timeout_ms),
     );
-    tracing::info!(webhook_addr = %listener.local_addr().map_err(|e| StartError::Startup(e.to_string()))?, path = webhook::WEBHOOK_PATH, "webhook listener serving");
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(stopped(stop))
+    let startup = |e: std::io::Error| StartError::Startup(format!("webhook listener: {e}"));
+    tracing::info!(webhook_addr = %listener.local_addr().map_err(startup)?, path = webhook::WEBHOOK_PATH, "webhook listener serving");
+    let listener = listener.into_std().map_err(startup)?;
+    let (done, finished) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("webhook-rt".into())
+        .spawn(move || {
+            let _ = done.send(serve_webhooks(listener, router, stop));
+        })
+        .map_err(startup)?;
+    finished
         .await
-        .map_err(|e| StartError::Startup(format!("webhook listener failed: {e}")))
+        .unwrap_or_else(|_| Err(StartError::Startup("webhook thread panicked".into())))
+}
+
+fn serve_webhooks(
+    listener: std::net::TcpListener,
+    router: axum::Router,
+    stop: watch::Receiver<bool>,
+) -> Result<(), StartError> {
+    let failed = |e: std::io::Error| StartError::Startup(format!("webhook listener failed: {e}"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(failed)?;
+    runtime.block_on(async move {
+        let listener = TcpListener::from_std(listener).map_err(failed)?;
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, router)
+            .with_graceful_shutdown(stopped(stop))
+            .await
+            .map_err(failed)
+    })
 }
 
 /// The Atelio services report NOT_SERVING while the circuit breaker is open (Atelio is failing);

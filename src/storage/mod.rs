@@ -1,6 +1,7 @@
-//! Storage: the durable engines behind the per-concern store traits (idempotency records now, the
-//! event log later). [`SqliteDb`] is the embedded default: one file in WAL mode, written by one
-//! dedicated thread that group-commits the jobs async callers send it.
+//! Storage: the durable engines behind the per-concern store traits (idempotency records and the
+//! event log). [`SqliteDb`] is the embedded default: one file in WAL mode and one writing
+//! connection, run by its callers when free and by a database thread under contention, with
+//! group commit and checkpoints off the callers' path.
 pub mod sqlite;
 
 pub use sqlite::SqliteDb;
