@@ -41,7 +41,7 @@ async fn post(conn: &mut Conn, tag: &str) {
 }
 
 /// Posts `total` events with `concurrency` senders; returns events/s.
-pub async fn ingest(url: &str, concurrency: usize, total: usize, _offset: u64) -> f64 {
+pub async fn ingest(url: &str, concurrency: usize, total: usize) -> f64 {
     let per = total / concurrency;
     let started = Instant::now();
     let tasks: Vec<_> = (0..concurrency)

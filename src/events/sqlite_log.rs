@@ -1,8 +1,8 @@
 //! The event log in SQLite (embedded default): events, dedupe keys and the latest sequence live
 //! in one WAL file (shareable with the idempotency tables) and survive restarts. Every operation
-//! is one job on the [`SqliteDb`] thread, so an append's dedupe check, insert and `latest` update
-//! commit together or not at all; a second connection to the same file (another `open`) is
-//! serialised by SQLite's write lock, which every job takes (`BEGIN IMMEDIATE`).
+//! is one [`SqliteDb`] job, so an append's dedupe check and insert commit together or not at
+//! all; a second connection to the same file (another `open`) is serialised by SQLite's write
+//! lock, which every job takes (`BEGIN IMMEDIATE`).
 use std::path::Path;
 use std::sync::Arc;
 
@@ -16,8 +16,11 @@ use crate::storage::{SqliteDb, StorageError};
 #[path = "sqlite_log_query.rs"]
 mod query;
 
-/// The schema; idempotent, run on every open. `event_meta.latest` is the highest sequence ever
-/// assigned, so sequences never go back even when retention empties `events`.
+/// The schema; idempotent, run on every open. An append writes one `events` row and its two
+/// index entries, nothing else (three pages per commit): the dedupe key lives on the event row
+/// while the event is kept, and moves to `event_dedupe` only when retention removes the event
+/// inside its window. `event_meta.latest` is written by retention before it deletes, so
+/// sequences never go back even when `events` is emptied.
 const MIGRATION: &str = "
 CREATE TABLE IF NOT EXISTS events (
     sequence INTEGER PRIMARY KEY,
@@ -25,17 +28,18 @@ CREATE TABLE IF NOT EXISTS events (
     kind INTEGER NOT NULL,
     subject_type INTEGER NOT NULL,
     subject_id TEXT,
-    payload BLOB NOT NULL
+    payload BLOB NOT NULL,
+    dedupe_key TEXT NOT NULL,
+    dedupe_until INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_subject
     ON events (subject_type, subject_id, sequence);
+CREATE INDEX IF NOT EXISTS events_dedupe ON events (dedupe_key);
 CREATE TABLE IF NOT EXISTS event_dedupe (
     key TEXT PRIMARY KEY,
     sequence INTEGER NOT NULL,
     expires_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS event_dedupe_expires_at
-    ON event_dedupe (expires_at);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS event_meta (
     name TEXT PRIMARY KEY,
     value INTEGER
@@ -156,67 +160,81 @@ impl SqliteLog {
     }
 }
 
-/// `append` as one job: dedupe check, insert, `latest` update, key remembered.
+/// `append` as one job: dedupe check (kept events, then keys of removed ones), insert.
 fn append(
     conn: &Connection,
     e: NewEvent,
     now: i64,
     retention: Retention,
 ) -> rusqlite::Result<Appended> {
-    let sql = "SELECT d.sequence, EXISTS (SELECT 1 FROM events WHERE sequence = d.sequence)
-               FROM event_dedupe d WHERE d.key = ?1 AND d.expires_at > ?2";
-    let seen: Option<(u64, bool)> = conn
+    let sql = "SELECT sequence FROM events WHERE dedupe_key = ?1 AND dedupe_until > ?2
+               ORDER BY sequence DESC LIMIT 1";
+    let kept: Option<u64> = conn
         .prepare_cached(sql)?
-        .query_row(params![e.dedupe_key, now], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(params![e.dedupe_key, now], |r| r.get(0))
         .optional()?;
-    if let Some((first, retained)) = seen {
-        return Ok(Appended::Duplicate(if retained { first } else { 0 }));
+    if let Some(first) = kept {
+        return Ok(Appended::Duplicate(first));
+    }
+    let sql = "SELECT 1 FROM event_dedupe WHERE key = ?1 AND expires_at > ?2";
+    let removed = conn
+        .prepare_cached(sql)?
+        .query_row(params![e.dedupe_key, now], |_| Ok(()))
+        .optional()?;
+    if removed.is_some() {
+        return Ok(Appended::Duplicate(0));
     }
     let sequence = latest(conn)? + 1;
     let (subject_type, subject_id) = query::subject_columns(&e.subject);
-    let sql = "INSERT INTO events (sequence, received_at, kind, subject_type, subject_id, payload)
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    let sql = "INSERT INTO events (sequence, received_at, kind, subject_type, subject_id, payload,
+                                   dedupe_key, dedupe_until)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
     let values = params![
         sequence,
         e.received_at_ms.unwrap_or(now),
         e.kind.code(),
         subject_type,
         subject_id,
-        &e.payload[..]
+        &e.payload[..],
+        e.dedupe_key,
+        retention.dedupe_until(now)
     ];
     conn.prepare_cached(sql)?.execute(values)?;
-    let sql = "INSERT INTO event_meta (name, value) VALUES ('latest', ?1)
-               ON CONFLICT (name) DO UPDATE SET value = excluded.value";
-    conn.prepare_cached(sql)?.execute([sequence])?;
-    let sql = "INSERT OR REPLACE INTO event_dedupe (key, sequence, expires_at) VALUES (?1, ?2, ?3)";
-    let until = retention.dedupe_until(now);
-    conn.prepare_cached(sql)?
-        .execute(params![e.dedupe_key, sequence, until])?;
     Ok(Appended::New(sequence))
 }
 
-/// The highest sequence ever assigned.
+/// The highest sequence ever assigned: the last event's, or the one retention remembered.
 fn latest(conn: &Connection) -> rusqlite::Result<u64> {
-    let sql = "SELECT COALESCE(MAX(value), 0) FROM event_meta WHERE name = 'latest'";
+    let sql = "SELECT MAX(COALESCE((SELECT MAX(sequence) FROM events), 0),
+                          COALESCE((SELECT value FROM event_meta WHERE name = 'latest'), 0))";
     conn.prepare_cached(sql)?.query_row([], |row| row.get(0))
 }
 
-/// Retention as one job; returns events removed.
+/// Retention as one job; returns events removed. Removes a prefix: everything before the first
+/// event both young enough and within `max_events`. Keys of removed events still inside their
+/// dedupe window move to `event_dedupe` first.
 fn enforce(conn: &Connection, now: i64, retention: Retention) -> rusqlite::Result<u64> {
-    // By age: everything before the first event young enough to keep (a prefix, like the deque).
-    let sql = "DELETE FROM events WHERE sequence < COALESCE(
-                 (SELECT sequence FROM events WHERE received_at >= ?1 ORDER BY sequence LIMIT 1),
-                 ?2)";
-    let by_age = conn
+    let latest = latest(conn)?;
+    let sql = "INSERT INTO event_meta (name, value) VALUES ('latest', ?1)
+               ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+    conn.prepare_cached(sql)?.execute([latest])?;
+    let sql = "SELECT sequence FROM events WHERE received_at >= ?1 ORDER BY sequence LIMIT 1";
+    let young: Option<u64> = conn
         .prepare_cached(sql)?
-        .execute(params![retention.age_cutoff(now), i64::MAX])?;
-    let sql = "DELETE FROM events WHERE sequence <= ?1";
-    let by_count = conn
-        .prepare_cached(sql)?
-        .execute([retention.count_cutoff(latest(conn)?)])?;
+        .query_row([retention.age_cutoff(now)], |r| r.get(0))
+        .optional()?;
+    let keep_from = young
+        .unwrap_or(latest + 1)
+        .max(retention.count_cutoff(latest) + 1);
+    let sql = "INSERT OR REPLACE INTO event_dedupe (key, sequence, expires_at)
+               SELECT dedupe_key, sequence, dedupe_until FROM events
+               WHERE sequence < ?1 AND dedupe_until > ?2";
+    conn.prepare_cached(sql)?.execute(params![keep_from, now])?;
+    let sql = "DELETE FROM events WHERE sequence < ?1";
+    let removed = conn.prepare_cached(sql)?.execute([keep_from])?;
     let sql = "DELETE FROM event_dedupe WHERE expires_at <= ?1";
     conn.prepare_cached(sql)?.execute([now])?;
-    Ok(u64::try_from(by_age + by_count).unwrap_or(u64::MAX))
+    Ok(u64::try_from(removed).unwrap_or(u64::MAX))
 }
 
 fn unavailable(error: StorageError) -> LogError {

@@ -138,7 +138,12 @@ async fn a_corrupt_row_makes_the_log_unavailable_not_wrong() {
     let (_dir, path, clock) = setup();
     let log = open(&path, &clock).await;
     log.db
-        .call(|c| c.execute("INSERT INTO events VALUES (7, 0, 1, 9, NULL, x'00')", []))
+        .call(|c| {
+            c.execute(
+                "INSERT INTO events VALUES (7, 0, 1, 9, NULL, x'00', 'k', 0)",
+                [],
+            )
+        })
         .await
         .expect("plant a corrupt row");
     assert!(matches!(log.get(7).await, Err(LogError::Unavailable(_))));
