@@ -107,10 +107,17 @@ pub async fn grpc(
     served
 }
 
-/// Serves the webhook listener until the stop flag is set, on its own thread with a
-/// single-threaded runtime: a webhook is read, verified, stored and answered on one thread
-/// (the store runs a lone job on its caller's thread), with no hand-off between executor
-/// threads, and a webhook burst cannot take the gRPC executor's threads from RPCs and streams.
+/// How many webhook threads share the listener: one per core, at most two (one is plenty for
+/// Atelio's rate; the second absorbs bursts on a multi-core node).
+fn webhook_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
+}
+
+/// Serves the webhook listener until the stop flag is set, on threads of its own, each with a
+/// single-threaded runtime accepting from the same socket: a webhook is read, verified, stored
+/// and answered on one thread (the store runs a lone job on its caller's thread), with no
+/// hand-off between executor threads, and a webhook burst cannot take the gRPC executor's
+/// threads from RPCs and streams.
 pub async fn webhook(
     listener: TcpListener,
     state: Arc<WebhookState>,
@@ -125,16 +132,30 @@ pub async fn webhook(
     let startup = |e: std::io::Error| StartError::Startup(format!("webhook listener: {e}"));
     tracing::info!(webhook_addr = %listener.local_addr().map_err(startup)?, path = webhook::WEBHOOK_PATH, "webhook listener serving");
     let listener = listener.into_std().map_err(startup)?;
-    let (done, finished) = tokio::sync::oneshot::channel();
-    std::thread::Builder::new()
-        .name("webhook-rt".into())
-        .spawn(move || {
-            let _ = done.send(serve_webhooks(listener, router, stop));
-        })
-        .map_err(startup)?;
-    finished
-        .await
-        .unwrap_or_else(|_| Err(StartError::Startup("webhook thread panicked".into())))
+    let mut finished = Vec::new();
+    for i in 0..webhook_threads() {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let (listener, router, stop) = (
+            listener.try_clone().map_err(startup)?,
+            router.clone(),
+            stop.clone(),
+        );
+        std::thread::Builder::new()
+            .name(format!("webhook-rt-{i}"))
+            .spawn(move || {
+                let _ = done.send(serve_webhooks(listener, router, stop));
+            })
+            .map_err(startup)?;
+        finished.push(result);
+    }
+    let mut outcome = Ok(());
+    for result in finished {
+        let served = result
+            .await
+            .unwrap_or_else(|_| Err(StartError::Startup("webhook thread panicked".into())));
+        outcome = outcome.and(served);
+    }
+    outcome
 }
 
 fn serve_webhooks(
