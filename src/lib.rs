@@ -36,6 +36,7 @@ pub mod events;
 pub mod grpc;
 pub mod idempotency;
 pub mod proto;
+pub mod sandbox;
 pub mod storage;
 pub mod telemetry;
 pub mod upstream;

@@ -2,9 +2,11 @@
 //! run until SIGINT/SIGTERM.
 use std::process::ExitCode;
 
+mod sandbox_cmd;
+
 use atelio_gateway::{
-    app::{App, StartError},
-    cli::{Cli, Command},
+    app::{App, StartError, sandboxed},
+    cli::{Cli, Command, SandboxArgs},
     config, telemetry,
 };
 use clap::Parser;
@@ -16,9 +18,24 @@ async fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => return config_error(&e),
     };
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::CheckConfig => check_config(&cfg),
-        Command::Serve => serve(cfg).await,
+    match cli.command {
+        None => serve(cfg, None).await,
+        Some(Command::Serve { sandbox, emulator }) => serve(cfg, sandbox.then_some(emulator)).await,
+        Some(Command::Sandbox {
+            emulator,
+            webhook_url,
+            webhook_secret_file,
+        }) => {
+            sandbox_cmd::run(
+                &cfg,
+                &emulator,
+                &webhook_url,
+                webhook_secret_file,
+                shutdown_signal(),
+            )
+            .await
+        }
+        Some(Command::CheckConfig) => check_config(&cfg),
     }
 }
 
@@ -44,9 +61,19 @@ fn check_config(cfg: &config::Config) -> ExitCode {
     }
 }
 
-async fn serve(cfg: config::Config) -> ExitCode {
+async fn build(cfg: config::Config, sandbox: Option<SandboxArgs>) -> Result<App, StartError> {
+    match sandbox {
+        None => App::build(cfg).await,
+        Some(args) => {
+            let addr = args.addr.unwrap_or_else(|| ([127, 0, 0, 1], 0).into());
+            Ok(sandboxed::build(cfg, args.config(), addr).await?.app)
+        }
+    }
+}
+
+async fn serve(cfg: config::Config, sandbox: Option<SandboxArgs>) -> ExitCode {
     telemetry::init(&cfg.log);
-    let app = match App::build(cfg).await {
+    let app = match build(cfg, sandbox).await {
         Ok(app) => app,
         Err(StartError::Config(e)) => return config_error(&e),
         Err(e) => {
@@ -63,7 +90,7 @@ async fn serve(cfg: config::Config) -> ExitCode {
     }
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -5,6 +5,7 @@
 //! UNAVAILABLE, in-flight calls drain, background tasks (record purge, retention, breaker →
 //! health) stop.
 mod components;
+pub mod sandboxed;
 mod server;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};

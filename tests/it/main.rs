@@ -15,6 +15,7 @@ mod logs;
 mod owner_kyc;
 mod owners;
 mod resilience;
+mod sandbox_api;
 mod server;
 mod validation;
 mod validation_more;

@@ -1,6 +1,7 @@
 //! Test harness: `spawn_app()` starts the real gateway on 127.0.0.1:0 in front of a scripted
 //! upstream (`upstream::FakeUpstream`) and hands out real tonic clients. Configs are built from
 //! values; the process environment is never touched.
+pub mod emulator;
 pub mod fixtures;
 pub mod process;
 pub mod signing;

@@ -1,0 +1,61 @@
+//! `serve --sandbox`: the gateway and the Atelio sandbox emulator in one process, wired the way
+//! a real deployment is: the gateway's upstream is the emulator (loopback, its own API key), and
+//! a webhook subscription for `kyc.*` and `kyb.*` is created on the emulator, whose `whsec_…`
+//! secret the gateway accepts, then pointed at the gateway's webhook listener once it is bound.
+use std::net::{Ipv4Addr, SocketAddr};
+
+use tokio::net::TcpListener;
+
+use super::{App, StartError};
+use crate::config::{Config, Secret};
+use crate::sandbox::{self, SandboxConfig, SandboxHandle};
+
+/// The events the wiring subscribes to.
+pub const SUBSCRIBED: [&str; 2] = ["kyc.*", "kyb.*"];
+
+/// A gateway in front of its own emulator.
+pub struct Sandboxed {
+    pub app: App,
+    pub sandbox: SandboxHandle,
+}
+
+/// The address to reach a listener bound to `addr` from this machine.
+fn loopback(addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        SocketAddr::from((Ipv4Addr::LOCALHOST, addr.port()))
+    } else {
+        addr
+    }
+}
+
+/// Starts the emulator on `sandbox_addr` and builds the gateway in front of it.
+pub async fn build(
+    mut config: Config,
+    sandbox_cfg: SandboxConfig,
+    sandbox_addr: SocketAddr,
+) -> Result<Sandboxed, StartError> {
+    let startup = |e: std::io::Error| StartError::Startup(format!("sandbox: {e}"));
+    let listener = TcpListener::bind(sandbox_addr).await.map_err(startup)?;
+    let (identity, authorization) = (
+        sandbox_cfg.identity.clone(),
+        sandbox_cfg.authorization.clone(),
+    );
+    let sandbox = sandbox::start(sandbox_cfg, listener).map_err(startup)?;
+    config.upstream.base_url = sandbox.base_url();
+    config.upstream.identity = Some(Secret::new(identity));
+    config.upstream.identity_file = None;
+    config.upstream.authorization = Some(Secret::new(authorization));
+    config.upstream.authorization_file = None;
+    // Atelio's order: the subscription (and its secret) first, its URL set once known.
+    let sub = sandbox.subscribe("http://127.0.0.1:9/unset", &SUBSCRIBED);
+    config.webhook.secrets.push(Secret::new(sub.secret.clone()));
+    let app = App::build(config).await?;
+    let url = format!(
+        "http://{}{}",
+        loopback(app.webhook_addr()),
+        crate::webhook::WEBHOOK_PATH
+    );
+    sandbox.set_url(&sub.id, &url);
+    tracing::info!(upstream = %sandbox.base_url(), "gateway wired to the Atelio sandbox emulator");
+    Ok(Sandboxed { app, sandbox })
+}

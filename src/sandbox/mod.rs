@@ -1,0 +1,127 @@
+//! The Atelio sandbox emulator: a stateful, in-process fake of the Atelio REST API built from
+//! the catalogue (`atelio-api.md`), for running, demoing and testing the gateway with no Atelio
+//! account and no network. It shares no code with `upstream/` or `webhook/` (its own types,
+//! validation and signer), so the gateway and the emulator each read the catalogue on their own.
+//! Flow: `guard` (auth, rate limit, Idempotency-Key) → `customers` / `kyc` / `subscriptions`
+//! handlers over `state` → `dispatch` posts signed webhooks to the subscriptions.
+mod address;
+mod customers;
+mod dispatch;
+mod error;
+mod guard;
+mod kyc;
+mod router;
+mod state;
+mod subscriptions;
+mod validate;
+
+use std::{net::SocketAddr, sync::Arc, sync::Mutex, time::Duration};
+
+use tokio::net::TcpListener;
+
+pub use dispatch::sign;
+pub use state::Subscription;
+
+/// How the emulator behaves.
+#[derive(Clone)]
+pub struct SandboxConfig {
+    /// The `Identity` header every call must carry.
+    pub identity: String,
+    /// The `Authorization` header every call must carry (raw, or after `Bearer `).
+    pub authorization: String,
+    /// Calls per minute before 429 (Atelio's documented 1000); 0 turns the limit off.
+    pub rate_limit_per_min: u32,
+    /// Delay between a KYC start (or document upload) and its outcome event.
+    pub outcome_delay: Duration,
+    /// First webhook retry delay; doubles per attempt (Atelio: exponential, about three days
+    /// over about eight attempts; here on a compressed time scale).
+    pub webhook_retry_base: Duration,
+    /// Webhook delivery attempts in all.
+    pub webhook_attempts: u32,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            identity: "sandbox-identity".into(),
+            authorization: "sandbox-secret".into(),
+            rate_limit_per_min: 1000,
+            outcome_delay: Duration::from_millis(500),
+            webhook_retry_base: Duration::from_millis(250),
+            webhook_attempts: 8,
+        }
+    }
+}
+
+impl std::fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("identity", &self.identity)
+            .field("authorization", &"<redacted>")
+            .field("rate_limit_per_min", &self.rate_limit_per_min)
+            .field("outcome_delay", &self.outcome_delay)
+            .field("webhook_retry_base", &self.webhook_retry_base)
+            .field("webhook_attempts", &self.webhook_attempts)
+            .finish()
+    }
+}
+
+/// The emulator's shared state.
+pub struct Sandbox {
+    cfg: SandboxConfig,
+    store: Mutex<state::Store>,
+    window: Mutex<guard::Window>,
+    dispatcher: dispatch::Dispatcher,
+}
+
+/// A running emulator.
+pub struct SandboxHandle {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    sandbox: Arc<Sandbox>,
+}
+
+impl SandboxHandle {
+    /// `http://ADDR/api/v0.1`, the base URL a gateway is configured with.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/api/v0.1", self.addr)
+    }
+
+    /// Registers a webhook subscription for `events` (patterns such as `kyc.*`) posting to
+    /// `url`, as `POST /webhooks` would; returns it (with its `whsec_…` secret).
+    pub fn subscribe(&self, url: &str, events: &[&str]) -> Subscription {
+        let events = events.iter().map(|e| e.to_string()).collect();
+        self.sandbox
+            .add_subscription(url.into(), "sandbox wiring".into(), events)
+    }
+
+    /// Points subscription `id` at `url`, as `PATCH /webhooks/{id}` would.
+    pub fn set_url(&self, id: &str, url: &str) {
+        let _ = self.sandbox.modify(id, |s| s.url = url.to_string());
+    }
+}
+
+impl Sandbox {
+    fn lock(&self) -> std::sync::MutexGuard<'_, state::Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Serves the emulator on `listener` until the process ends.
+pub fn start(cfg: SandboxConfig, listener: TcpListener) -> std::io::Result<SandboxHandle> {
+    let addr = listener.local_addr()?;
+    let sandbox = Arc::new(Sandbox {
+        cfg,
+        store: Mutex::new(state::Store::default()),
+        window: Mutex::new(guard::Window::default()),
+        dispatcher: dispatch::Dispatcher::new(),
+    });
+    let app = router::router(Arc::clone(&sandbox));
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            tracing::error!(%error, "sandbox listener failed");
+        }
+    });
+    tracing::info!(sandbox_addr = %addr, "Atelio sandbox emulator serving");
+    Ok(SandboxHandle { addr, sandbox })
+}

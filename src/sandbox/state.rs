@@ -1,0 +1,111 @@
+//! The emulator's in-memory state: customers, KYC attempts, webhook subscriptions and used
+//! idempotency keys, behind one lock (every handler holds it for microseconds, never across
+//! an await).
+use std::collections::HashMap;
+use std::time::Instant;
+
+use serde_json::{Map, Value};
+
+/// A stored customer: the response object (ssn masked) and the digits of its SSN.
+pub struct Customer {
+    pub record: Map<String, Value>,
+    pub ssn: Option<String>,
+}
+
+/// Whose KYC.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Subject {
+    Customer(String),
+}
+
+impl Subject {
+    pub fn id(&self) -> &str {
+        match self {
+            Subject::Customer(id) => id,
+        }
+    }
+    /// The payload key naming the subject.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Subject::Customer(_) => "customer_id",
+        }
+    }
+}
+
+/// One requested document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub document_type: &'static str,
+    pub submitted: bool,
+}
+
+/// One KYC attempt for a (subject, program).
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub subject: Subject,
+    pub status: &'static str,
+    pub ssn: Option<String>,
+    pub inquiry_id: String,
+    pub documents: Vec<Document>,
+    pub passed_at: Option<String>,
+    /// Bumped on every transition; a scheduled transition applies only to the generation it saw.
+    pub generation: u64,
+}
+
+impl Attempt {
+    /// Still running: a second start is a conflict.
+    pub fn in_progress(&self) -> bool {
+        matches!(
+            self.status,
+            "submitted" | "initialized" | "document_required" | "under_review"
+        )
+    }
+}
+
+/// A webhook subscription (catalogue §2.10).
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub id: String,
+    pub url: String,
+    pub description: String,
+    pub events: Vec<String>,
+    pub version: String,
+    pub secret: String,
+    pub status: String,
+    pub created_time: String,
+    pub updated_time: String,
+}
+
+impl Subscription {
+    /// Enabled and one of its patterns (`kyc.*`, `card*`, exact names) matches `event`.
+    pub fn wants(&self, event: &str) -> bool {
+        self.status == "STATUS_ENABLED"
+            && self.events.iter().any(|p| match p.strip_suffix('*') {
+                Some(prefix) => event.starts_with(prefix),
+                None => p == event,
+            })
+    }
+}
+
+/// Everything the emulator remembers.
+#[derive(Default)]
+pub struct Store {
+    pub customers: HashMap<String, Customer>,
+    /// Customer ids in creation order (lists page through it).
+    pub customer_order: Vec<String>,
+    pub kyc: HashMap<(Subject, String), Attempt>,
+    pub subscriptions: Vec<Subscription>,
+    pub idempotency: HashMap<(String, String), Instant>,
+}
+
+/// Atelio's usual timestamp form: `2021-10-17T11:25:37.369236+00:00`.
+pub fn now_timestamp() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.6f+00:00")
+        .to_string()
+}
+
+/// `XXX-XX-1234`.
+pub fn mask_ssn(digits: &str) -> String {
+    format!("XXX-XX-{}", &digits[digits.len().saturating_sub(4)..])
+}
