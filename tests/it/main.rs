@@ -16,6 +16,8 @@ mod owner_kyc;
 mod owners;
 mod resilience;
 mod sandbox_api;
+mod sandbox_e2e;
+mod sandbox_kyc;
 mod server;
 mod validation;
 mod validation_more;

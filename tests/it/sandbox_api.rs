@@ -1,12 +1,11 @@
-//! The Atelio emulator's conformance, over its HTTP API (no gateway): the documented paths,
-//! validation and error bodies, the KYC state machine and its trigger SSNs, signed webhooks
-//! (checked with the test's own HMAC), delivery retries, Idempotency-Key and the 429.
+//! The Atelio emulator's conformance, over its HTTP API (no gateway): the API key, customers,
+//! validation and error bodies, Idempotency-Key and the 429; shared helpers for the KYC file.
 use serde_json::{Value, json};
 
-use crate::helpers::emulator::{self, Delivery, Emulator, PROGRAM, next, receiver};
+use crate::helpers::emulator::{self, Delivery, Emulator, PROGRAM, receiver};
 use crate::helpers::signing;
 
-fn new_customer(ssn: &str) -> Value {
+pub(crate) fn new_customer(ssn: &str) -> Value {
     json!({
         "first_name": "Nick", "last_name": "Smith", "dob": "1990-02-13", "ssn": ssn,
         "email": "nick.smith@example.com", "phone": "555-111-2222",
@@ -15,7 +14,7 @@ fn new_customer(ssn: &str) -> Value {
     })
 }
 
-async fn subscribed(
+pub(crate) async fn subscribed(
     emu: &Emulator,
     statuses: &[u16],
 ) -> (String, tokio::sync::mpsc::UnboundedReceiver<Delivery>) {
@@ -40,7 +39,7 @@ async fn subscribed(
 }
 
 /// Checks v2 with the test's own HMAC and returns the payload.
-fn verified(secret: &str, d: &Delivery) -> Value {
+pub(crate) fn verified(secret: &str, d: &Delivery) -> Value {
     let t: i64 = d
         .signature
         .split(',')
@@ -63,7 +62,7 @@ fn verified(secret: &str, d: &Delivery) -> Value {
     d.json()
 }
 
-async fn create(emu: &Emulator, ssn: &str) -> String {
+pub(crate) async fn create(emu: &Emulator, ssn: &str) -> String {
     let (status, body) = emu
         .call("POST", "/customers/", Some(new_customer(ssn)))
         .await;
@@ -71,7 +70,7 @@ async fn create(emu: &Emulator, ssn: &str) -> String {
     body["customer_id"].as_str().expect("id").to_string()
 }
 
-async fn start_kyc(emu: &Emulator, id: &str) -> (u16, Value) {
+pub(crate) async fn start_kyc(emu: &Emulator, id: &str) -> (u16, Value) {
     emu.call(
         "POST",
         &format!("/customers/{id}/verification-kyc"),
@@ -142,180 +141,6 @@ async fn a_create_missing_fields_names_each_one() {
         json!(["Missing data for required field."])
     );
     assert!(err["Message"]["addresses.0.zip_code"].is_array(), "{err}");
-}
-
-#[tokio::test]
-async fn the_default_ssn_passes_and_a_second_start_is_refused() {
-    let emu = Emulator::start(emulator::config()).await;
-    let (secret, mut rx) = subscribed(&emu, &[]).await;
-    let id = create(&emu, "123-45-6789").await;
-    let (status, body) = start_kyc(&emu, &id).await;
-    assert_eq!(
-        (status, body["kyc_status"].as_str()),
-        (201, Some("submitted"))
-    );
-    let (status, body) = start_kyc(&emu, &id).await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (409, Some("kyc_init_fail"))
-    );
-    let event = verified(&secret, &next(&mut rx).await);
-    assert_eq!(event["event"], "kyc.verification.success");
-    assert_eq!(event["customer_id"], id.as_str());
-    let (_, status) = emu
-        .call(
-            "GET",
-            &format!("/customers/{id}/verification-kyc?program_id={PROGRAM}"),
-            None,
-        )
-        .await;
-    assert_eq!(status["kyc_status"], "passed");
-    assert_eq!(status["results"]["ofac"], "passed");
-    assert_eq!(status["health"]["overall"], "SERVICE_GOOD");
-    let (code, again) = start_kyc(&emu, &id).await;
-    assert_eq!(
-        (code, again["Code"].as_str()),
-        (400, Some("kyc_reinit_fail"))
-    );
-    let (code, err) = emu
-        .call(
-            "PATCH",
-            &format!("/customers/{id}"),
-            Some(json!({ "last_name": "Jones" })),
-        )
-        .await;
-    assert_eq!((code, err["Code"].as_str()), (400, Some("kyc_customer")));
-    let (code, _) = emu
-        .call(
-            "PATCH",
-            &format!("/customers/{id}"),
-            Some(json!({ "email": "n@example.org" })),
-        )
-        .await;
-    assert_eq!(code, 200, "contact fields may change after a pass");
-}
-
-#[tokio::test]
-async fn each_trigger_ssn_requests_its_documents() {
-    let emu = Emulator::start(emulator::config()).await;
-    let (secret, mut rx) = subscribed(&emu, &[]).await;
-    let cases = [
-        ("111-11-1111", vec!["social_security_card", "government_id"]),
-        ("222-22-2222", vec!["government_id", "proof_of_address"]),
-        ("333-33-3333", vec!["government_id"]),
-        (
-            "444-44-4444",
-            vec!["social_security_card", "government_id", "proof_of_address"],
-        ),
-    ];
-    for (ssn, docs) in cases {
-        let id = create(&emu, ssn).await;
-        assert_eq!(start_kyc(&emu, &id).await.0, 201);
-        let event = verified(&secret, &next(&mut rx).await);
-        assert_eq!(
-            event["event"], "kyc.verification.document_required",
-            "{ssn}"
-        );
-        let got: Vec<&str> = event["documents"]
-            .as_array()
-            .expect("documents")
-            .iter()
-            .map(|d| d["document_type"].as_str().expect("type"))
-            .collect();
-        assert_eq!(got, docs, "{ssn}");
-        assert!(
-            event["documents"][0]["upload_link"]
-                .as_str()
-                .is_some_and(|l| l.starts_with("https://"))
-        );
-        assert!(
-            event["inquiry_id"]
-                .as_str()
-                .is_some_and(|i| i.starts_with("inq_"))
-        );
-    }
-}
-
-#[tokio::test]
-async fn uploading_the_documents_moves_to_under_review_then_passes() {
-    let emu = Emulator::start(emulator::config()).await;
-    let (secret, mut rx) = subscribed(&emu, &[]).await;
-    let id = create(&emu, "333-33-3333").await;
-    start_kyc(&emu, &id).await;
-    assert_eq!(
-        verified(&secret, &next(&mut rx).await)["event"],
-        "kyc.verification.document_required"
-    );
-    let path = format!("/customers/{id}/verification-kyc/documents");
-    let (code, err) = emu.call("POST", &path, Some(json!({ "proof_of_address": { "type": "utility_bill", "file_name": "b.pdf", "image": "AAAA" } }))).await;
-    assert_eq!(
-        (code, err["Code"].as_str()),
-        (400, Some("kyc_error")),
-        "not requested"
-    );
-    let doc = json!({ "government_id": { "type": "passport", "country": "US", "front_image": { "file_name": "p.jpg", "image": "AAAA" } } });
-    let (code, body) = emu.call("POST", &path, Some(doc)).await;
-    assert_eq!(
-        (code, body["num_documents_submitted"].as_u64()),
-        (200, Some(1))
-    );
-    assert_eq!(
-        verified(&secret, &next(&mut rx).await)["event"],
-        "kyc.verification.under_review"
-    );
-    assert_eq!(
-        verified(&secret, &next(&mut rx).await)["event"],
-        "kyc.verification.success"
-    );
-}
-
-#[tokio::test]
-async fn manual_review_ends_with_a_simulated_failure() {
-    let emu = Emulator::start(emulator::config()).await;
-    let (secret, mut rx) = subscribed(&emu, &[]).await;
-    let id = create(&emu, "000-00-0000").await;
-    start_kyc(&emu, &id).await;
-    assert_eq!(
-        verified(&secret, &next(&mut rx).await)["event"],
-        "kyc.verification.under_review"
-    );
-    let (code, body) = emu
-        .call(
-            "POST",
-            "/simulate/kyc-fail",
-            Some(json!({ "customer_id": id, "program_id": PROGRAM })),
-        )
-        .await;
-    assert_eq!((code, body["kyc_status"].as_str()), (200, Some("failed")));
-    let event = verified(&secret, &next(&mut rx).await);
-    assert_eq!(event["event"], "kyc.verification.failure");
-    assert_eq!(event["reasons"]["bureau"], "failed");
-}
-
-#[tokio::test]
-async fn a_refused_webhook_is_retried_until_accepted() {
-    let emu = Emulator::start(emulator::config()).await;
-    let (secret, mut rx) = subscribed(&emu, &[500, 503]).await;
-    let id = create(&emu, "123-45-6789").await;
-    start_kyc(&emu, &id).await;
-    let bodies: Vec<Value> = [
-        next(&mut rx).await,
-        next(&mut rx).await,
-        next(&mut rx).await,
-    ]
-    .iter()
-    .map(|d| verified(&secret, d))
-    .collect();
-    assert!(
-        bodies.iter().all(|b| *b == bodies[0]),
-        "the same event each time"
-    );
-    assert!(
-        tokio::time::timeout(std::time::Duration::from_millis(300), rx.recv())
-            .await
-            .is_err(),
-        "no delivery after a 200"
-    );
 }
 
 #[tokio::test]
