@@ -1,6 +1,9 @@
-//! A minimal keep-alive HTTP/1.1 POST client for the load generator (like wrk): one TCP
+//! A minimal keep-alive HTTP/1.1 client for the load generator (like wrk): one TCP
 //! connection, Nagle off, one request in flight, so the generator costs little of the CPU it
 //! shares with the gateway on this machine.
+// Shared by several benchmarks, each using part of it.
+#![allow(dead_code)]
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -30,15 +33,28 @@ impl Conn {
 
     /// POSTs a JSON body with one extra header; returns the status code.
     pub async fn post(&mut self, header: (&str, &str), body: &[u8]) -> u16 {
+        self.send("POST", &[header], body).await
+    }
+
+    /// GETs `path` (relative to the connection's path) with extra headers; returns the status.
+    pub async fn get(&mut self, path: &str, headers: &[(&str, &str)]) -> u16 {
+        let base = std::mem::take(&mut self.path);
+        self.path = format!("{base}{path}");
+        let status = self.send("GET", headers, b"").await;
+        self.path = base;
+        status
+    }
+
+    async fn send(&mut self, method: &str, headers: &[(&str, &str)], body: &[u8]) -> u16 {
         self.req.clear();
-        let head = format!(
-            "POST {} HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\n{}: {}\r\ncontent-length: {}\r\n\r\n",
-            self.path,
-            self.host,
-            header.0,
-            header.1,
-            body.len()
-        );
+        let mut head = format!("{method} {} HTTP/1.1\r\nhost: {}\r\n", self.path, self.host);
+        if !body.is_empty() {
+            head.push_str("content-type: application/json\r\n");
+        }
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
         self.req.extend_from_slice(head.as_bytes());
         self.req.extend_from_slice(body);
         self.stream.write_all(&self.req).await.expect("write");
