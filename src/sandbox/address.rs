@@ -9,9 +9,7 @@ use super::validate::{MISSING, Problems, text};
 pub enum Profile {
     /// Customers: street 1–40, street2 ≤ 40, city 2–40.
     Customer,
-    /// Businesses and beneficial owners: street 8–30, street2 3–20, city ≤ 20 (the business
-    /// and beneficial-owner routes are not emulated yet).
-    #[allow(dead_code)]
+    /// Businesses and beneficial owners: street 8–30, street2 3–20, city ≤ 20.
     Business,
 }
 

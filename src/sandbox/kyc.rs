@@ -52,39 +52,22 @@ pub async fn start(
         p.add("ip", "Not a valid IPv4 address.");
     }
     p.finish(CODE)?;
-    let key = (Subject::Customer(id.clone()), program.unwrap_or_default());
-    let generation = {
-        let mut store = sb.lock();
-        let customer = store.customers.get(&id).ok_or_else(customers::not_found)?;
-        let ssn = ssn.or_else(|| customer.ssn.clone());
-        if let Some(a) = store.kyc.get(&key) {
-            if let Some(at) = &a.passed_at {
-                return Err(ApiError::bad_request(
-                    "kyc_reinit_fail",
-                    format!("KYC already passed at {at}"),
-                ));
-            }
-            if a.in_progress() {
-                return Err(ApiError::conflict(
-                    "kyc_init_fail",
-                    "KYC has already been initialized for this customer",
-                ));
-            }
-        }
-        let generation = store.kyc.get(&key).map_or(1, |a| a.generation + 1);
-        let attempt = Attempt {
-            subject: key.0.clone(),
-            status: "submitted",
-            ssn,
-            inquiry_id: format!("inq_{}", uuid::Uuid::new_v4().simple()),
-            documents: Vec::new(),
-            passed_at: None,
-            generation,
-        };
-        store.kyc.insert(key.clone(), attempt);
-        generation
+    let ssn = match ssn {
+        Some(s) => Some(s),
+        None => sb
+            .lock()
+            .customers
+            .get(&id)
+            .ok_or_else(customers::not_found)?
+            .ssn
+            .clone(),
     };
-    sb.schedule(key, generation, outcome::Step::Decide);
+    sb.start_attempt(
+        Subject::Customer(id.clone()),
+        program.unwrap_or_default(),
+        ssn,
+        false,
+    )?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "customer_id": id, "kyc_status": "submitted" })),
@@ -162,14 +145,22 @@ async fn simulate(sb: Arc<Sandbox>, body: Bytes, passed: bool) -> ApiResult {
     let body = parse(&body, CODE)?;
     let o = v::object(&body, CODE)?;
     let mut p = Problems::default();
-    let id = v::text(o, "customer_id", true, &mut p)
-        .unwrap_or_default()
-        .to_string();
+    let owner = v::text(o, "beneficial_owner_id", false, &mut p).map(str::to_string);
+    let id = match &owner {
+        Some(id) => id.clone(),
+        None => v::text(o, "customer_id", true, &mut p)
+            .unwrap_or_default()
+            .to_string(),
+    };
     let program = v::text(o, "program_id", true, &mut p)
         .unwrap_or_default()
         .to_string();
     p.finish(CODE)?;
-    let key = (Subject::Customer(id.clone()), program);
+    let subject = match owner {
+        Some(_) => Subject::Owner(id.clone()),
+        None => Subject::Customer(id.clone()),
+    };
+    let key = (subject.clone(), program);
     let generation = sb
         .lock()
         .kyc
@@ -177,7 +168,7 @@ async fn simulate(sb: Arc<Sandbox>, body: Bytes, passed: bool) -> ApiResult {
         .map(|a| a.generation)
         .ok_or_else(kyc_dne)?;
     let status = sb.conclude(&key, generation, passed).ok_or_else(kyc_dne)?;
-    Ok(Json(json!({ "customer_id": id, "kyc_status": status })).into_response())
+    Ok(Json(json!({ subject.key(): id, "kyc_status": status })).into_response())
 }
 
 pub async fn simulate_pass(State(sb): State<Arc<Sandbox>>, body: Bytes) -> ApiResult {
@@ -189,6 +180,55 @@ pub async fn simulate_fail(State(sb): State<Arc<Sandbox>>, body: Bytes) -> ApiRe
 }
 
 impl Sandbox {
+    /// Starts a KYC attempt for (`subject`, `program`): 409 `kyc_init_fail` while one runs,
+    /// 400 `kyc_reinit_fail` after a pass; the outcome follows after `outcome_delay`.
+    pub(super) fn start_attempt(
+        self: &Arc<Self>,
+        subject: Subject,
+        program: String,
+        ssn: Option<String>,
+        foreign: bool,
+    ) -> Result<(), ApiError> {
+        let key = (subject, program);
+        let generation = {
+            let mut store = self.lock();
+            if let Some(a) = store.kyc.get(&key) {
+                if let Some(at) = &a.passed_at {
+                    return Err(ApiError::bad_request(
+                        "kyc_reinit_fail",
+                        format!("KYC already passed at {at}"),
+                    ));
+                }
+                if a.in_progress() {
+                    return Err(ApiError::conflict(
+                        "kyc_init_fail",
+                        "KYC has already been initialized",
+                    ));
+                }
+            }
+            let generation = store.kyc.get(&key).map_or(1, |a| a.generation + 1);
+            let status = if matches!(key.0, Subject::Owner(_)) {
+                "initialized"
+            } else {
+                "submitted"
+            };
+            let attempt = Attempt {
+                subject: key.0.clone(),
+                status,
+                ssn,
+                inquiry_id: format!("inq_{}", uuid::Uuid::new_v4().simple()),
+                documents: Vec::new(),
+                passed_at: None,
+                foreign,
+                generation,
+            };
+            store.kyc.insert(key.clone(), attempt);
+            generation
+        };
+        self.schedule(key, generation, outcome::Step::Decide);
+        Ok(())
+    }
+
     /// Runs `step` on the attempt after `outcome_delay`, if nothing moved it meanwhile.
     fn schedule(self: &Arc<Self>, key: (Subject, String), generation: u64, step: outcome::Step) {
         let sb = Arc::clone(self);
@@ -198,6 +238,8 @@ impl Sandbox {
         });
     }
 }
+
+pub use outcome::describe;
 
 pub(super) fn documents_of(kinds: &[&'static str]) -> Vec<Document> {
     kinds

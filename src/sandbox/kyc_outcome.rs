@@ -146,6 +146,15 @@ impl Sandbox {
             else {
                 return;
             };
+            if a.foreign {
+                a.generation += 1;
+                a.status = "under_review";
+                let mut extra = Map::new();
+                extra.insert("reasons".into(), json!("Foreign Beneficial Owner"));
+                let payload = event("kyc.verification.under_review", &a.subject, Some(extra));
+                drop(store);
+                return self.emit(payload);
+            }
             match trigger(a.ssn.as_deref()) {
                 Ok(docs) => {
                     a.generation += 1;

@@ -5,11 +5,17 @@
 //! Flow: `guard` (auth, rate limit, Idempotency-Key) → `customers` / `kyc` / `subscriptions`
 //! handlers over `state` → `dispatch` posts signed webhooks to the subscriptions.
 mod address;
+mod address_routes;
+mod businesses;
 mod customers;
 mod dispatch;
 mod error;
 mod guard;
+mod kyb;
 mod kyc;
+mod owner_model;
+mod owners;
+mod paging;
 mod router;
 mod state;
 mod subscriptions;

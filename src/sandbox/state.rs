@@ -12,22 +12,49 @@ pub struct Customer {
     pub ssn: Option<String>,
 }
 
+/// A stored business: its own fields, its active addresses, its owners' ids and its KYB.
+pub struct Business {
+    pub record: Map<String, Value>,
+    pub addresses: Vec<Value>,
+    pub owners: Vec<String>,
+    pub kyb: Option<Kyb>,
+}
+
+/// A business's KYB (catalogue §2.8).
+pub struct Kyb {
+    pub status: &'static str,
+    pub details: Vec<Value>,
+    pub history: Vec<Value>,
+    pub program_id: String,
+    pub generation: u64,
+}
+
+/// A stored beneficial owner.
+pub struct Owner {
+    pub business_id: String,
+    pub record: Map<String, Value>,
+    pub addresses: Vec<Value>,
+    pub ssn: Option<String>,
+}
+
 /// Whose KYC.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Subject {
     Customer(String),
+    Owner(String),
 }
 
 impl Subject {
     pub fn id(&self) -> &str {
         match self {
-            Subject::Customer(id) => id,
+            Subject::Customer(id) | Subject::Owner(id) => id,
         }
     }
     /// The payload key naming the subject.
     pub fn key(&self) -> &'static str {
         match self {
             Subject::Customer(_) => "customer_id",
+            Subject::Owner(_) => "beneficial_owner_id",
         }
     }
 }
@@ -48,6 +75,8 @@ pub struct Attempt {
     pub inquiry_id: String,
     pub documents: Vec<Document>,
     pub passed_at: Option<String>,
+    /// A beneficial owner outside the US: goes to manual review.
+    pub foreign: bool,
     /// Bumped on every transition; a scheduled transition applies only to the generation it saw.
     pub generation: u64,
 }
@@ -95,6 +124,10 @@ pub struct Store {
     pub customer_order: Vec<String>,
     pub kyc: HashMap<(Subject, String), Attempt>,
     pub subscriptions: Vec<Subscription>,
+    pub businesses: HashMap<String, Business>,
+    /// Business ids in creation order.
+    pub business_order: Vec<String>,
+    pub owners: HashMap<String, Owner>,
     pub idempotency: HashMap<(String, String), Instant>,
 }
 

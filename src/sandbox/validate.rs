@@ -101,6 +101,16 @@ pub fn uuid(v: &str) -> bool {
     uuid::Uuid::parse_str(v).is_ok()
 }
 
+/// `##-#######`.
+pub fn ein(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 10
+        && b[2] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 2 || c.is_ascii_digit())
+}
+
 /// Checks optional contact fields (`email`, `phone`, `phone_country_code`) where present.
 pub fn contact(o: &Map<String, Value>, p: &mut Problems) {
     if let Some(e) = text(o, "email", false, p).filter(|e| !email(e)) {

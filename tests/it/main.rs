@@ -16,6 +16,7 @@ mod owner_kyc;
 mod owners;
 mod resilience;
 mod sandbox_api;
+mod sandbox_business;
 mod sandbox_e2e;
 mod sandbox_kyc;
 mod server;

@@ -23,7 +23,7 @@ pub(crate) async fn subscribed(
         .call(
             "POST",
             "/webhooks",
-            Some(json!({ "url": url, "events": ["kyc.*"], "description": "test" })),
+            Some(json!({ "url": url, "events": ["kyc.*", "kyb.*"], "description": "test" })),
         )
         .await;
     assert_eq!(status, 200, "{body}");
