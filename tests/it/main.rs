@@ -18,6 +18,7 @@ mod resilience;
 mod sandbox_api;
 mod sandbox_business;
 mod sandbox_e2e;
+mod sandbox_e2e_business;
 mod sandbox_kyc;
 mod server;
 mod validation;

@@ -13,12 +13,12 @@ use tonic::transport::Channel;
 
 use crate::helpers::{emulator, fixtures, test_config};
 
-struct Running {
-    channel: Channel,
+pub(crate) struct Running {
+    pub(crate) channel: Channel,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
-async fn start() -> Running {
+pub(crate) async fn start() -> Running {
     let cfg = test_config("http://127.0.0.1:9/unused");
     let emu = emulator::config();
     let wired = sandboxed::build(cfg, emu, "127.0.0.1:0".parse().expect("addr"))
@@ -40,9 +40,9 @@ async fn start() -> Running {
     }
 }
 
-type Events = tonic::Streaming<pb::SubscribeVerificationEventsResponse>;
+pub(crate) type Events = tonic::Streaming<pb::SubscribeVerificationEventsResponse>;
 
-async fn next_event(stream: &mut Events) -> pb::VerificationEvent {
+pub(crate) async fn next_event(stream: &mut Events) -> pb::VerificationEvent {
     loop {
         let item = tokio::time::timeout(Duration::from_secs(10), stream.next())
             .await

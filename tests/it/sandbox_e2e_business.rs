@@ -1,0 +1,120 @@
+//! End to end, business side: through the gateway wired to its emulator, a business with a US
+//! and a foreign beneficial owner is created over gRPC, both owners' KYC and the business's KYB
+//! run, and each outcome arrives on the event stream with the right subject.
+use atelio_gateway::proto::v1 as pb;
+use pb::beneficial_owner_service_client::BeneficialOwnerServiceClient;
+use pb::business_service_client::BusinessServiceClient;
+use pb::verification_event_service_client::VerificationEventServiceClient;
+
+use crate::helpers::{emulator::PROGRAM, fixtures};
+use crate::sandbox_e2e::{Events, next_event, start};
+
+fn foreign_owner() -> pb::BeneficialOwner {
+    let address = pb::Address {
+        country: "CA".into(),
+        state: "Ontario".into(),
+        zip_code: "M5V 2T6".into(),
+        ..fixtures::business_address()
+    };
+    pb::BeneficialOwner {
+        first_name: "Grace".into(),
+        last_name: "Hopper".into(),
+        addresses: vec![address],
+        ..fixtures::owner()
+    }
+}
+
+async fn events(channel: &tonic::transport::Channel) -> Events {
+    let from_now = pb::subscribe_verification_events_request::Start::FromNow(true);
+    let req = pb::SubscribeVerificationEventsRequest {
+        filter: None,
+        start: Some(from_now),
+    };
+    VerificationEventServiceClient::new(channel.clone())
+        .subscribe_verification_events(req)
+        .await
+        .expect("subscribe")
+        .into_inner()
+}
+
+#[tokio::test]
+async fn a_business_with_a_us_and_a_foreign_owner_runs_kyc_and_kyb() {
+    let app = start().await;
+    let mut stream = events(&app.channel).await;
+    let business = pb::Business {
+        ein: "11-1111111".into(),
+        beneficial_owners: vec![fixtures::owner(), foreign_owner()],
+        ..fixtures::business()
+    };
+    let created = BusinessServiceClient::new(app.channel.clone())
+        .create_business(pb::CreateBusinessRequest {
+            business: Some(business),
+            request_id: "b-1".into(),
+        })
+        .await
+        .expect("create business")
+        .into_inner()
+        .business
+        .expect("business");
+    let [us, foreign] = [0, 1].map(|i| created.beneficial_owners[i].beneficial_owner_id.clone());
+    assert!(!us.is_empty() && !foreign.is_empty());
+    let mut owners = BeneficialOwnerServiceClient::new(app.channel.clone());
+    let kyc = |id: &str, residency: pb::Residency| pb::StartBeneficialOwnerKycRequest {
+        business_id: created.business_id.clone(),
+        beneficial_owner_id: id.into(),
+        program_id: PROGRAM.into(),
+        residency: residency as i32,
+        ssn: "123-45-6789".into(),
+        phone: "555-111-2222".into(),
+        email: "owner@example.com".into(),
+        ip: "192.168.1.10".into(),
+        request_id: format!("kyc-{id}"),
+        ..Default::default()
+    };
+    owners
+        .start_beneficial_owner_kyc(kyc(&foreign, pb::Residency::Foreign))
+        .await
+        .expect("foreign kyc");
+    let review = next_event(&mut stream).await;
+    assert_eq!(
+        review.kind,
+        pb::VerificationEventKind::KycUnderReview as i32
+    );
+    assert_eq!(review.reasons_text, "Foreign Beneficial Owner");
+    assert_eq!(
+        review.subject,
+        Some(pb::verification_event::Subject::BeneficialOwnerId(foreign))
+    );
+    owners
+        .start_beneficial_owner_kyc(kyc(&us, pb::Residency::Us))
+        .await
+        .expect("us kyc");
+    let passed = next_event(&mut stream).await;
+    assert_eq!(passed.kind, pb::VerificationEventKind::KycSuccess as i32);
+    assert_eq!(
+        passed.subject,
+        Some(pb::verification_event::Subject::BeneficialOwnerId(us))
+    );
+
+    let kyb = pb::StartKybRequest {
+        business_id: created.business_id.clone(),
+        program_id: PROGRAM.into(),
+        request_id: "kyb-1".into(),
+    };
+    BusinessServiceClient::new(app.channel.clone())
+        .start_kyb(kyb)
+        .await
+        .expect("kyb");
+    assert_eq!(
+        next_event(&mut stream).await.kind,
+        pb::VerificationEventKind::KybInitiated as i32
+    );
+    let approved = next_event(&mut stream).await;
+    assert_eq!(approved.kind, pb::VerificationEventKind::KybApproved as i32);
+    assert_eq!(
+        approved.subject,
+        Some(pb::verification_event::Subject::BusinessId(
+            created.business_id
+        ))
+    );
+}
