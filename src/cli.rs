@@ -40,6 +40,9 @@ pub enum Command {
         #[arg(long, requires = "webhook_url")]
         webhook_secret_file: Option<PathBuf>,
     },
+    /// Run the gateway and its Atelio emulator on loopback and walk a scripted KYC/KYB journey
+    /// over gRPC, printing a timeline of calls and relayed events.
+    Demo,
     /// Load and validate the configuration, print a summary (no secrets) and exit.
     CheckConfig,
 }

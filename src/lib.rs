@@ -31,6 +31,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod deadline;
+pub mod demo;
 pub mod domain;
 pub mod events;
 pub mod grpc;

@@ -36,6 +36,13 @@ async fn main() -> ExitCode {
             .await
         }
         Some(Command::CheckConfig) => check_config(&cfg),
+        Some(Command::Demo) => match atelio_gateway::demo::run(cfg).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("demo failed: {e}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 

@@ -118,3 +118,35 @@ async fn a_business_with_a_us_and_a_foreign_owner_runs_kyc_and_kyb() {
         ))
     );
 }
+
+#[test]
+fn the_demo_command_prints_the_whole_timeline_and_exits_0() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atelio-gateway"))
+        .arg("demo")
+        .env_clear()
+        .output()
+        .expect("demo runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "KYC_DOCUMENT_REQUIRED",
+        "SubmitCustomerKycDocuments",
+        "KYC_UNDER_REVIEW",
+        "KYC_SUCCESS",
+        "Foreign Beneficial Owner",
+        "KYB_APPROVED",
+        "done:",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+    }
+    for personal in ["Nick", "nick@example.com", "1990-02-13", "555-111-2222"] {
+        assert!(
+            !text.contains(personal),
+            "the demo printed personal data: {personal}"
+        );
+    }
+}
