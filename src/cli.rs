@@ -77,6 +77,41 @@ pub struct SandboxArgs {
     /// First webhook retry delay, ms (doubles per attempt; 8 attempts).
     #[arg(long = "sandbox-webhook-retry-ms", default_value_t = 250)]
     pub webhook_retry_ms: u64,
+    /// Fault: latency added to every answer, ms.
+    #[arg(long = "sandbox-latency-ms", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Fault: answer STATUS with probability RATE (0..1), e.g. `503=0.1` (repeatable).
+    #[arg(long = "sandbox-error-rate", value_parser = parse_rate)]
+    pub error_rates: Vec<(u16, f64)>,
+    /// Fault: probability that a connection breaks off mid-answer.
+    #[arg(long = "sandbox-drop-rate", default_value_t = 0.0)]
+    pub drop_rate: f64,
+    /// Fault: after EVERY calls, refuse LEN with 429, e.g. `100:5`.
+    #[arg(long = "sandbox-429-burst", value_parser = parse_burst)]
+    pub burst: Option<(u64, u64)>,
+}
+
+fn parse_rate(s: &str) -> Result<(u16, f64), String> {
+    let (status, rate) = s
+        .split_once('=')
+        .ok_or("expected STATUS=RATE, e.g. 503=0.1")?;
+    let status: u16 = status
+        .parse()
+        .map_err(|_| "STATUS must be an HTTP status")?;
+    let rate: f64 = rate.parse().map_err(|_| "RATE must be a number")?;
+    if !(400..600).contains(&status) || !(0.0..=1.0).contains(&rate) {
+        return Err("STATUS must be 400..599 and RATE 0..1".into());
+    }
+    Ok((status, rate))
+}
+
+fn parse_burst(s: &str) -> Result<(u64, u64), String> {
+    let (every, len) = s.split_once(':').ok_or("expected EVERY:LEN, e.g. 100:5")?;
+    let n = |v: &str| {
+        v.parse::<u64>()
+            .map_err(|_| "EVERY and LEN must be whole numbers".to_string())
+    };
+    Ok((n(every)?, n(len)?))
 }
 
 impl SandboxArgs {
@@ -88,6 +123,13 @@ impl SandboxArgs {
             rate_limit_per_min: self.rate_limit_per_min,
             outcome_delay: std::time::Duration::from_millis(self.outcome_delay_ms),
             webhook_retry_base: std::time::Duration::from_millis(self.webhook_retry_ms),
+            faults: crate::sandbox::Faults {
+                latency: std::time::Duration::from_millis(self.latency_ms),
+                error_rates: self.error_rates.clone(),
+                drop_rate: self.drop_rate.clamp(0.0, 1.0),
+                burst_every: self.burst.map_or(0, |b| b.0),
+                burst_len: self.burst.map_or(0, |b| b.1),
+            },
             ..Default::default()
         }
     }

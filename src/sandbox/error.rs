@@ -68,6 +68,11 @@ impl ApiError {
         e
     }
 
+    /// An injected fault with the given status.
+    pub fn injected(status: StatusCode) -> ApiError {
+        ApiError::new(status, "server_error", json!("Injected sandbox fault"))
+    }
+
     /// The JSON body.
     pub fn body(&self) -> Value {
         json!({

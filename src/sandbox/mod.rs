@@ -10,6 +10,7 @@ mod businesses;
 mod customers;
 mod dispatch;
 mod error;
+mod faults;
 mod guard;
 mod kyb;
 mod kyc;
@@ -26,6 +27,7 @@ use std::{net::SocketAddr, sync::Arc, sync::Mutex, time::Duration};
 use tokio::net::TcpListener;
 
 pub use dispatch::sign;
+pub use faults::Faults;
 pub use state::Subscription;
 
 /// How the emulator behaves.
@@ -44,6 +46,8 @@ pub struct SandboxConfig {
     pub webhook_retry_base: Duration,
     /// Webhook delivery attempts in all.
     pub webhook_attempts: u32,
+    /// Fault switches (all off by default).
+    pub faults: Faults,
 }
 
 impl Default for SandboxConfig {
@@ -55,6 +59,7 @@ impl Default for SandboxConfig {
             outcome_delay: Duration::from_millis(500),
             webhook_retry_base: Duration::from_millis(250),
             webhook_attempts: 8,
+            faults: Faults::default(),
         }
     }
 }
@@ -68,6 +73,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("outcome_delay", &self.outcome_delay)
             .field("webhook_retry_base", &self.webhook_retry_base)
             .field("webhook_attempts", &self.webhook_attempts)
+            .field("faults", &self.faults)
             .finish()
     }
 }
@@ -77,6 +83,7 @@ pub struct Sandbox {
     cfg: SandboxConfig,
     store: Mutex<state::Store>,
     window: Mutex<guard::Window>,
+    calls: faults::Counter,
     dispatcher: dispatch::Dispatcher,
 }
 
@@ -120,6 +127,7 @@ pub fn start(cfg: SandboxConfig, listener: TcpListener) -> std::io::Result<Sandb
         cfg,
         store: Mutex::new(state::Store::default()),
         window: Mutex::new(guard::Window::default()),
+        calls: faults::Counter::default(),
         dispatcher: dispatch::Dispatcher::new(),
     });
     let app = router::router(Arc::clone(&sandbox));

@@ -7,7 +7,7 @@ use axum::{
 };
 
 use super::{
-    Sandbox, address_routes, businesses, customers, guard, kyb, kyc, owners, subscriptions,
+    Sandbox, address_routes, businesses, customers, faults, guard, kyb, kyc, owners, subscriptions,
 };
 
 pub fn router(sb: Arc<Sandbox>) -> Router {
@@ -94,6 +94,10 @@ pub fn router(sb: Arc<Sandbox>) -> Router {
         .layer(middleware::from_fn_with_state(
             Arc::clone(&sb),
             guard::guard,
+        ))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&sb),
+            faults::inject,
         ))
         .with_state(sb);
     Router::new().nest("/api/v0.1", api)

@@ -19,6 +19,7 @@ mod sandbox_api;
 mod sandbox_business;
 mod sandbox_e2e;
 mod sandbox_e2e_business;
+mod sandbox_faults;
 mod sandbox_kyc;
 mod server;
 mod validation;

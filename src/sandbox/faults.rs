@@ -1,0 +1,90 @@
+//! Fault switches (all off by default): added latency before every answer, an error rate per
+//! HTTP status (answered with Atelio's error body), dropped connections (the answer's body
+//! breaks off after its head, so the client sees a connection failure mid-response) and 429
+//! bursts (after every `burst_every` calls, the next `burst_len` get 429 with `Retry-After: 1`).
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::StatusCode,
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use rand::Rng;
+
+use super::{Sandbox, error::ApiError};
+
+/// What goes wrong, and how often.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Added before every answer.
+    pub latency: Duration,
+    /// (status, probability 0..1) pairs, e.g. (503, 0.1).
+    pub error_rates: Vec<(u16, f64)>,
+    /// Probability that a connection breaks off mid-answer.
+    pub drop_rate: f64,
+    /// After this many calls, a burst of 429s (0: never).
+    pub burst_every: u64,
+    /// How many calls each burst refuses.
+    pub burst_len: u64,
+}
+
+impl Faults {
+    /// True when any switch is on.
+    pub fn any(&self) -> bool {
+        !self.latency.is_zero()
+            || !self.error_rates.is_empty()
+            || self.drop_rate > 0.0
+            || self.burst_every > 0
+    }
+}
+
+/// Calls seen (for bursts).
+#[derive(Default)]
+pub struct Counter(AtomicU64);
+
+fn in_burst(f: &Faults, n: u64) -> bool {
+    f.burst_every > 0 && n % (f.burst_every + f.burst_len) >= f.burst_every
+}
+
+fn dropped() -> Response {
+    let broken = tokio_stream::once(Err::<bytes::Bytes, _>(std::io::Error::other(
+        "sandbox dropped the connection",
+    )));
+    (
+        StatusCode::OK,
+        [("content-length", "64")],
+        Body::from_stream(broken),
+    )
+        .into_response()
+}
+
+pub async fn inject(State(sb): State<Arc<Sandbox>>, req: Request, next: Next) -> Response {
+    let f = &sb.cfg.faults;
+    if !f.latency.is_zero() {
+        tokio::time::sleep(f.latency).await;
+    }
+    let n = sb.calls.0.fetch_add(1, Ordering::Relaxed);
+    if in_burst(f, n) {
+        return ApiError::rate_limited(sb.cfg.rate_limit_per_min, 1).into_response();
+    }
+    let (roll_error, roll_drop): (f64, f64) = {
+        let mut rng = rand::rng();
+        (rng.random(), rng.random())
+    };
+    let mut acc = 0.0;
+    for (status, rate) in &f.error_rates {
+        acc += rate;
+        if roll_error < acc {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return ApiError::injected(status).into_response();
+        }
+    }
+    if roll_drop < f.drop_rate {
+        return dropped();
+    }
+    next.run(req).await
+}

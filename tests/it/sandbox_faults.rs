@@ -1,0 +1,126 @@
+//! The emulator's fault switches, at its HTTP API and through the gateway: injected statuses
+//! with Atelio's error body, 429 bursts with Retry-After, connections broken off mid-answer, and
+//! the gateway riding out a burst with its retries.
+use std::time::Duration;
+
+use atelio_gateway::app::sandboxed;
+use atelio_gateway::proto::v1 as pb;
+use atelio_gateway::sandbox::{Faults, SandboxConfig};
+use pb::customer_service_client::CustomerServiceClient;
+use tonic::transport::Channel;
+
+use crate::helpers::emulator::{self, Emulator};
+use crate::helpers::{fixtures, test_config};
+
+fn with(faults: Faults) -> SandboxConfig {
+    SandboxConfig {
+        faults,
+        ..emulator::config()
+    }
+}
+
+#[tokio::test]
+async fn an_error_rate_of_one_answers_every_call_with_that_status() {
+    let emu = Emulator::start(with(Faults {
+        error_rates: vec![(503, 1.0)],
+        ..Default::default()
+    }))
+    .await;
+    for _ in 0..3 {
+        let (status, body) = emu.call("GET", "/customers", None).await;
+        assert_eq!(
+            (status, body["Code"].as_str(), body["Type"].as_str()),
+            (503, Some("server_error"), Some("Server Error"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn bursts_of_429_come_after_every_n_calls() {
+    let emu = Emulator::start(with(Faults {
+        burst_every: 2,
+        burst_len: 1,
+        ..Default::default()
+    }))
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(emu.call("GET", "/customers", None).await.0);
+    }
+    assert_eq!(statuses, [200, 200, 429, 200, 200, 429]);
+}
+
+#[tokio::test]
+async fn a_dropped_connection_breaks_off_mid_answer() {
+    let emu = Emulator::start(with(Faults {
+        drop_rate: 1.0,
+        ..Default::default()
+    }))
+    .await;
+    let resp = emu
+        .http
+        .get(format!("{}/customers", emu.handle.base_url()))
+        .header("Identity", emulator::IDENTITY)
+        .header("Authorization", emulator::AUTHORIZATION)
+        .send()
+        .await;
+    let body = match resp {
+        Ok(r) => r.bytes().await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    assert!(body.is_err(), "the answer never completes");
+}
+
+#[tokio::test]
+async fn added_latency_delays_every_answer() {
+    let emu = Emulator::start(with(Faults {
+        latency: Duration::from_millis(150),
+        ..Default::default()
+    }))
+    .await;
+    let started = std::time::Instant::now();
+    assert_eq!(emu.call("GET", "/customers", None).await.0, 200);
+    assert!(started.elapsed() >= Duration::from_millis(150));
+}
+
+#[tokio::test]
+async fn the_gateway_retries_through_a_429_burst() {
+    let faults = Faults {
+        burst_every: 1,
+        burst_len: 1,
+        ..Default::default()
+    };
+    let wired = sandboxed::build(
+        test_config("http://127.0.0.1:9/unused"),
+        with(faults),
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("wired");
+    let addr = wired.app.grpc_addr();
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(wired.app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .expect("uri")
+        .connect()
+        .await
+        .expect("connect");
+    let mut customers = CustomerServiceClient::new(channel);
+    let created = customers
+        .create_customer(pb::CreateCustomerRequest {
+            customer: Some(fixtures::customer()),
+            request_id: "f-1".into(),
+        })
+        .await
+        .expect("create succeeds");
+    let id = created.into_inner().customer.expect("customer").customer_id;
+    let got = customers
+        .get_customer(pb::GetCustomerRequest {
+            customer_id: id.clone(),
+        })
+        .await
+        .expect("the read is retried past the 429");
+    assert_eq!(got.into_inner().customer.expect("customer").customer_id, id);
+}
