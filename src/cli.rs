@@ -89,6 +89,38 @@ pub struct SandboxArgs {
     /// Fault: after EVERY calls, refuse LEN with 429, e.g. `100:5`.
     #[arg(long = "sandbox-429-burst", value_parser = parse_burst)]
     pub burst: Option<(u64, u64)>,
+    /// Quirk mode reproducing an inconsistency of Atelio's documentation (repeatable).
+    #[arg(long = "sandbox-quirk", value_enum)]
+    pub quirks: Vec<Quirk>,
+    /// How webhook `occurred_at` timestamps are written.
+    #[arg(long = "sandbox-timestamps", value_enum, default_value = "offset")]
+    pub timestamps: Timestamps,
+}
+
+/// `--sandbox-quirk` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Quirk {
+    /// `kyc.verification.documents_required` as the event name.
+    DocumentsRequired,
+    /// Beneficial-owner events name the owner under `customer_id`.
+    OwnerCustomerId,
+    /// Failure `reasons` as a string.
+    ReasonsString,
+    /// Paged lists as bare arrays.
+    BareLists,
+    /// Error `Message` as a dict.
+    MessageDict,
+}
+
+/// `--sandbox-timestamps` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Timestamps {
+    Offset,
+    Hyphen,
+    NoZone,
+    Zulu,
+    ZuluMillis,
+    SpaceShortOffset,
 }
 
 fn parse_rate(s: &str) -> Result<(u16, f64), String> {
@@ -130,7 +162,28 @@ impl SandboxArgs {
                 burst_every: self.burst.map_or(0, |b| b.0),
                 burst_len: self.burst.map_or(0, |b| b.1),
             },
+            quirks: self.quirk_config(),
             ..Default::default()
+        }
+    }
+
+    fn quirk_config(&self) -> crate::sandbox::Quirks {
+        use crate::sandbox::TimestampStyle as S;
+        let on = |q| self.quirks.contains(&q);
+        crate::sandbox::Quirks {
+            documents_required: on(Quirk::DocumentsRequired),
+            owner_customer_id: on(Quirk::OwnerCustomerId),
+            reasons_string: on(Quirk::ReasonsString),
+            bare_lists: on(Quirk::BareLists),
+            message_dict: on(Quirk::MessageDict),
+            timestamps: match self.timestamps {
+                Timestamps::Offset => S::Offset,
+                Timestamps::Hyphen => S::Hyphen,
+                Timestamps::NoZone => S::NoZone,
+                Timestamps::Zulu => S::Zulu,
+                Timestamps::ZuluMillis => S::ZuluMillis,
+                Timestamps::SpaceShortOffset => S::SpaceShortOffset,
+            },
         }
     }
 }

@@ -41,7 +41,8 @@ pub fn sign(secret: &str, t: i64, body: &[u8]) -> String {
 
 impl Sandbox {
     /// Sends `payload` (its `event` names it) to every subscription that wants it.
-    pub(super) fn emit(self: &Arc<Self>, payload: Value) {
+    pub(super) fn emit(self: &Arc<Self>, mut payload: Value) {
+        super::quirks::event(&self.cfg.quirks, &mut payload);
         let event = payload["event"].as_str().unwrap_or_default().to_string();
         let subs: Vec<Subscription> = self
             .lock()

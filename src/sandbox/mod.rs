@@ -17,6 +17,7 @@ mod kyc;
 mod owner_model;
 mod owners;
 mod paging;
+mod quirks;
 mod router;
 mod state;
 mod subscriptions;
@@ -28,6 +29,7 @@ use tokio::net::TcpListener;
 
 pub use dispatch::sign;
 pub use faults::Faults;
+pub use quirks::{Quirks, TimestampStyle};
 pub use state::Subscription;
 
 /// How the emulator behaves.
@@ -48,6 +50,8 @@ pub struct SandboxConfig {
     pub webhook_attempts: u32,
     /// Fault switches (all off by default).
     pub faults: Faults,
+    /// Quirk modes (all off by default).
+    pub quirks: Quirks,
 }
 
 impl Default for SandboxConfig {
@@ -60,6 +64,7 @@ impl Default for SandboxConfig {
             webhook_retry_base: Duration::from_millis(250),
             webhook_attempts: 8,
             faults: Faults::default(),
+            quirks: Quirks::default(),
         }
     }
 }
@@ -74,6 +79,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("webhook_retry_base", &self.webhook_retry_base)
             .field("webhook_attempts", &self.webhook_attempts)
             .field("faults", &self.faults)
+            .field("quirks", &self.quirks)
             .finish()
     }
 }

@@ -7,7 +7,8 @@ use axum::{
 };
 
 use super::{
-    Sandbox, address_routes, businesses, customers, faults, guard, kyb, kyc, owners, subscriptions,
+    Sandbox, address_routes, businesses, customers, faults, guard, kyb, kyc, owners, quirks,
+    subscriptions,
 };
 
 pub fn router(sb: Arc<Sandbox>) -> Router {
@@ -98,6 +99,10 @@ pub fn router(sb: Arc<Sandbox>) -> Router {
         .layer(middleware::from_fn_with_state(
             Arc::clone(&sb),
             faults::inject,
+        ))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&sb),
+            quirks::respond,
         ))
         .with_state(sb);
     Router::new().nest("/api/v0.1", api)

@@ -21,6 +21,7 @@ mod sandbox_e2e;
 mod sandbox_e2e_business;
 mod sandbox_faults;
 mod sandbox_kyc;
+mod sandbox_quirks;
 mod server;
 mod validation;
 mod validation_more;

@@ -15,16 +15,22 @@ use crate::helpers::{emulator, fixtures, test_config};
 
 pub(crate) struct Running {
     pub(crate) channel: Channel,
+    pub(crate) emulator_url: String,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
 pub(crate) async fn start() -> Running {
+    start_with(emulator::config()).await
+}
+
+/// The wired pair with an emulator configuration of the test's choosing.
+pub(crate) async fn start_with(emu: atelio_gateway::sandbox::SandboxConfig) -> Running {
     let cfg = test_config("http://127.0.0.1:9/unused");
-    let emu = emulator::config();
     let wired = sandboxed::build(cfg, emu, "127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("wired");
     let addr = wired.app.grpc_addr();
+    let emulator_url = wired.sandbox.base_url();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(wired.app.run_until_stopped(async move {
         let _ = stopped.await;
@@ -36,6 +42,7 @@ pub(crate) async fn start() -> Running {
         .expect("connect");
     Running {
         channel,
+        emulator_url,
         _stop: stop,
     }
 }

@@ -29,6 +29,7 @@ pub fn config() -> SandboxConfig {
         webhook_retry_base: Duration::from_millis(20),
         webhook_attempts: 4,
         faults: Default::default(),
+        quirks: Default::default(),
     }
 }
 
