@@ -14,6 +14,7 @@ mod idempotency;
 mod logs;
 mod owner_kyc;
 mod owners;
+mod polyglot;
 mod resilience;
 mod sandbox_api;
 mod sandbox_business;

@@ -16,6 +16,7 @@ use crate::helpers::{emulator, fixtures, test_config};
 pub(crate) struct Running {
     pub(crate) channel: Channel,
     pub(crate) emulator_url: String,
+    pub(crate) grpc_addr: std::net::SocketAddr,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -43,6 +44,7 @@ pub(crate) async fn start_with(emu: atelio_gateway::sandbox::SandboxConfig) -> R
     Running {
         channel,
         emulator_url,
+        grpc_addr: addr,
         _stop: stop,
     }
 }
