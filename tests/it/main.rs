@@ -20,6 +20,7 @@ mod sandbox_api;
 mod sandbox_business;
 mod sandbox_e2e;
 mod sandbox_e2e_business;
+mod sandbox_endpoints;
 mod sandbox_faults;
 mod sandbox_kyc;
 mod sandbox_quirks;
