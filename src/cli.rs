@@ -86,6 +86,9 @@ pub struct SandboxArgs {
     /// Fault: probability that a connection breaks off mid-answer.
     #[arg(long = "sandbox-drop-rate", default_value_t = 0.0)]
     pub drop_rate: f64,
+    /// Fault: probability that an accepted webhook is delivered twice.
+    #[arg(long = "sandbox-duplicate-rate", default_value_t = 0.0)]
+    pub duplicate_rate: f64,
     /// Fault: after EVERY calls, refuse LEN with 429, e.g. `100:5`.
     #[arg(long = "sandbox-429-burst", value_parser = parse_burst)]
     pub burst: Option<(u64, u64)>,
@@ -161,6 +164,7 @@ impl SandboxArgs {
                 drop_rate: self.drop_rate.clamp(0.0, 1.0),
                 burst_every: self.burst.map_or(0, |b| b.0),
                 burst_len: self.burst.map_or(0, |b| b.1),
+                duplicate_rate: self.duplicate_rate.clamp(0.0, 1.0),
             },
             quirks: self.quirk_config(),
             ..Default::default()

@@ -75,6 +75,18 @@ impl Sandbox {
                 .await;
             let status = sent.as_ref().map(|r| r.status().as_u16()).ok();
             if matches!(status, Some(200 | 201)) {
+                if rand::random::<f64>() < self.cfg.faults.duplicate_rate {
+                    // Atelio: "duplicates can happen in rare cases"; one extra copy, re-signed.
+                    let t = chrono::Utc::now().timestamp();
+                    let again = self
+                        .dispatcher
+                        .http
+                        .post(&sub.url)
+                        .header("content-type", "application/json")
+                        .header("Bond-Signature", sign(&sub.secret, t, &body))
+                        .body(body.clone());
+                    let _ = again.send().await;
+                }
                 return;
             }
             tracing::debug!(attempt, ?status, "sandbox webhook not accepted; will retry");

@@ -30,6 +30,8 @@ pub struct Faults {
     pub burst_every: u64,
     /// How many calls each burst refuses.
     pub burst_len: u64,
+    /// Probability that an accepted webhook is delivered a second time.
+    pub duplicate_rate: f64,
 }
 
 impl Faults {
@@ -39,6 +41,7 @@ impl Faults {
             || !self.error_rates.is_empty()
             || self.drop_rate > 0.0
             || self.burst_every > 0
+            || self.duplicate_rate > 0.0
     }
 }
 

@@ -124,3 +124,65 @@ async fn the_gateway_retries_through_a_429_burst() {
         .expect("the read is retried past the 429");
     assert_eq!(got.into_inner().customer.expect("customer").customer_id, id);
 }
+
+#[tokio::test]
+async fn a_duplicated_webhook_reaches_subscribers_once() {
+    use crate::sandbox_e2e::{next_event, start_with};
+    let app = start_with(with(Faults {
+        duplicate_rate: 1.0,
+        ..Default::default()
+    }))
+    .await;
+    let from_now = pb::subscribe_verification_events_request::Start::FromNow(true);
+    let req = pb::SubscribeVerificationEventsRequest {
+        filter: None,
+        start: Some(from_now),
+    };
+    let mut events = pb::verification_event_service_client::VerificationEventServiceClient::new(
+        app.channel.clone(),
+    )
+    .subscribe_verification_events(req)
+    .await
+    .expect("subscribe")
+    .into_inner();
+    let mut customers = CustomerServiceClient::new(app.channel.clone());
+    let created = customers
+        .create_customer(pb::CreateCustomerRequest {
+            customer: Some(fixtures::customer()),
+            request_id: "d-1".into(),
+        })
+        .await
+        .expect("create");
+    let id = created.into_inner().customer.expect("customer").customer_id;
+    let kyc = pb::StartCustomerKycRequest {
+        customer_id: id,
+        program_id: emulator::PROGRAM.into(),
+        request_id: "d-k".into(),
+        ..Default::default()
+    };
+    customers.start_customer_kyc(kyc).await.expect("kyc");
+    let first = next_event(&mut events).await;
+    assert_eq!(first.kind, pb::VerificationEventKind::KycSuccess as i32);
+    let again = tokio::time::timeout(Duration::from_millis(500), next_event(&mut events)).await;
+    assert!(
+        again.is_err(),
+        "the second copy was deduplicated, not relayed: {again:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_duplicate_rate_of_one_delivers_every_webhook_twice() {
+    use crate::helpers::emulator::{next, receiver};
+    use crate::sandbox_api::{create, start_kyc};
+    let emu = Emulator::start(with(Faults {
+        duplicate_rate: 1.0,
+        ..Default::default()
+    }))
+    .await;
+    let (url, mut rx) = receiver(&[]).await;
+    emu.handle.subscribe(&url, &["kyc.*"]);
+    let id = create(&emu, "123-45-6789").await;
+    start_kyc(&emu, &id).await;
+    let (one, two) = (next(&mut rx).await, next(&mut rx).await);
+    assert_eq!(one.body, two.body, "the same event twice");
+}
