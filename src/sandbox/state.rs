@@ -66,8 +66,8 @@ pub struct Document {
     pub submitted: bool,
 }
 
-/// One KYC attempt for a (subject, program).
-#[derive(Debug, Clone)]
+/// One KYC attempt for a (subject, program). `Debug` leaves the SSN out.
+#[derive(Clone)]
 pub struct Attempt {
     pub subject: Subject,
     pub status: &'static str,
@@ -91,8 +91,8 @@ impl Attempt {
     }
 }
 
-/// A webhook subscription (catalogue §2.10).
-#[derive(Debug, Clone)]
+/// A webhook subscription (catalogue §2.10). `Debug` leaves the secret out.
+#[derive(Clone)]
 pub struct Subscription {
     pub id: String,
     pub url: String,
@@ -113,6 +113,29 @@ impl Subscription {
                 Some(prefix) => event.starts_with(prefix),
                 None => p == event,
             })
+    }
+}
+
+impl std::fmt::Debug for Attempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attempt")
+            .field("subject", &self.subject)
+            .field("status", &self.status)
+            .field("ssn", &self.ssn.as_ref().map(|_| "<redacted>"))
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription")
+            .field("id", &self.id)
+            .field("url", &self.url)
+            .field("events", &self.events)
+            .field("secret", &"<redacted>")
+            .field("status", &self.status)
+            .finish_non_exhaustive()
     }
 }
 
@@ -141,4 +164,36 @@ pub fn now_timestamp() -> String {
 /// `XXX-XX-1234`.
 pub fn mask_ssn(digits: &str) -> String {
     format!("XXX-XX-{}", &digits[digits.len().saturating_sub(4)..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_leaves_out_secrets_and_ssns() {
+        let sub = Subscription {
+            id: "s".into(),
+            url: "http://127.0.0.1:9/h".into(),
+            description: String::new(),
+            events: vec!["kyc.*".into()],
+            version: "0.1".into(),
+            secret: "whsec_TopSecretValue0123456789abcdefgh".into(),
+            status: "STATUS_ENABLED".into(),
+            created_time: String::new(),
+            updated_time: String::new(),
+        };
+        assert!(!format!("{sub:?}").contains("TopSecret"));
+        let attempt = Attempt {
+            subject: Subject::Customer("c".into()),
+            status: "submitted",
+            ssn: Some("123456789".into()),
+            inquiry_id: "inq_1".into(),
+            documents: Vec::new(),
+            passed_at: None,
+            foreign: false,
+            generation: 1,
+        };
+        assert!(!format!("{attempt:?}").contains("123456789"));
+    }
 }
