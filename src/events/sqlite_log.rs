@@ -29,14 +29,14 @@ CREATE TABLE IF NOT EXISTS events (
     subject_type INTEGER NOT NULL,
     subject_id TEXT,
     payload BLOB NOT NULL,
-    dedupe_key TEXT NOT NULL,
+    dedupe_key BLOB NOT NULL,
     dedupe_until INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_subject
     ON events (subject_type, subject_id, sequence);
 CREATE INDEX IF NOT EXISTS events_dedupe ON events (dedupe_key);
 CREATE TABLE IF NOT EXISTS event_dedupe (
-    key TEXT PRIMARY KEY,
+    key BLOB PRIMARY KEY,
     sequence INTEGER NOT NULL,
     expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
@@ -160,6 +160,16 @@ impl SqliteLog {
     }
 }
 
+/// The stored form of a dedupe key: the first 16 bytes of its SHA-256 (short index entries;
+/// 128 bits make a collision between two different events practically impossible).
+fn stored_key(key: &str) -> [u8; 16] {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(key.as_bytes());
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&digest[..16]);
+    out
+}
+
 /// `append` as one job: dedupe check (kept events, then keys of removed ones), insert.
 fn append(
     conn: &Connection,
@@ -167,11 +177,12 @@ fn append(
     now: i64,
     retention: Retention,
 ) -> rusqlite::Result<Appended> {
+    let key = &stored_key(&e.dedupe_key)[..];
     let sql = "SELECT sequence FROM events WHERE dedupe_key = ?1 AND dedupe_until > ?2
                ORDER BY sequence DESC LIMIT 1";
     let kept: Option<u64> = conn
         .prepare_cached(sql)?
-        .query_row(params![e.dedupe_key, now], |r| r.get(0))
+        .query_row(params![key, now], |r| r.get(0))
         .optional()?;
     if let Some(first) = kept {
         return Ok(Appended::Duplicate(first));
@@ -179,7 +190,7 @@ fn append(
     let sql = "SELECT 1 FROM event_dedupe WHERE key = ?1 AND expires_at > ?2";
     let removed = conn
         .prepare_cached(sql)?
-        .query_row(params![e.dedupe_key, now], |_| Ok(()))
+        .query_row(params![key, now], |_| Ok(()))
         .optional()?;
     if removed.is_some() {
         return Ok(Appended::Duplicate(0));
@@ -196,7 +207,7 @@ fn append(
         subject_type,
         subject_id,
         &e.payload[..],
-        e.dedupe_key,
+        key,
         retention.dedupe_until(now)
     ];
     conn.prepare_cached(sql)?.execute(values)?;

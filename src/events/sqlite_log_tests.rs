@@ -140,7 +140,7 @@ async fn a_corrupt_row_makes_the_log_unavailable_not_wrong() {
     log.db
         .call(|c| {
             c.execute(
-                "INSERT INTO events VALUES (7, 0, 1, 9, NULL, x'00', 'k', 0)",
+                "INSERT INTO events VALUES (7, 0, 1, 9, NULL, x'00', x'00', 0)",
                 [],
             )
         })

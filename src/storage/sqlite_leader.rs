@@ -18,8 +18,9 @@ use super::batch::{Job, run_batch};
 const MAX_INLINE: usize = 64;
 /// The most jobs the database thread puts in one transaction.
 const MAX_BATCH: usize = 256;
-/// Commits between two checkpoints (SQLite's own default is about 1000 pages).
-const CHECKPOINT_EVERY: u32 = 256;
+/// Commits between two checkpoints: rarer checkpoints copy each hot page (index edges, the
+/// table's last leaf) once for many commits (256 -> 1024: +12 % ingest with 64 senders).
+const CHECKPOINT_EVERY: u32 = 1024;
 
 pub struct Shared {
     queue: Mutex<VecDeque<Box<dyn Job>>>,

@@ -218,7 +218,7 @@ async fn the_wal_is_checkpointed_and_reused_under_a_stream_of_commits() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = db_path(&dir);
     let db = open(&path).await;
-    const COMMITS: i64 = 3000;
+    const COMMITS: i64 = 8000;
     for id in 0..COMMITS {
         db.call(move |c| {
             c.execute(
