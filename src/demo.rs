@@ -31,6 +31,7 @@ impl Timeline {
 fn config(mut cfg: Config) -> Config {
     cfg.server.grpc_addr = ([127, 0, 0, 1], 0).into();
     cfg.webhook.listen_addr = ([127, 0, 0, 1], 0).into();
+    cfg.admin.listen_addr = ([127, 0, 0, 1], 0).into();
     cfg.idempotency.store = StoreBackend::Memory;
     cfg.events.store = StoreBackend::Memory;
     cfg

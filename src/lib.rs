@@ -36,6 +36,7 @@ pub mod domain;
 pub mod events;
 pub mod grpc;
 pub mod idempotency;
+pub mod metrics;
 pub mod proto;
 pub mod sandbox;
 pub mod storage;

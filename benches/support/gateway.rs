@@ -29,6 +29,7 @@ impl Gateway {
             .env_clear()
             .env("ATELIO_GATEWAY__SERVER__GRPC_ADDR", "127.0.0.1:0")
             .env("ATELIO_GATEWAY__WEBHOOK__LISTEN_ADDR", "127.0.0.1:0")
+            .env("ATELIO_GATEWAY__ADMIN__LISTEN_ADDR", "127.0.0.1:0")
             .env("ATELIO_GATEWAY__WEBHOOK__SECRETS", format!("[{SECRET}]"))
             .env(
                 "ATELIO_GATEWAY__UPSTREAM__BASE_URL",

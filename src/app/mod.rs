@@ -1,9 +1,11 @@
 //! Assembles the running gateway. `App::build` validates config, opens the stores (idempotency
-//! records, event log), assembles the outbound pipeline and binds both listeners — gRPC and the
-//! webhook HTTP listener — so port 0 works and the bound addresses are exposed.
+//! records, event log), assembles the outbound pipeline and binds the listeners — gRPC, the
+//! webhook HTTP listener and the admin listener (metrics, probes) — so port 0 works and the bound
+//! addresses are exposed.
 //! `run_until_stopped` serves both until the shutdown future completes: streams then end with
 //! UNAVAILABLE, in-flight calls drain, background tasks (record purge, retention, breaker →
 //! health) stop.
+mod admin;
 mod components;
 pub mod sandboxed;
 mod server;
@@ -35,6 +37,7 @@ pub enum StartError {
 pub struct App {
     grpc: TcpListener,
     webhook: TcpListener,
+    admin: TcpListener,
     gateway: Gateway,
     hub: Arc<Hub>,
     webhook_state: Arc<WebhookState>,
@@ -79,9 +82,11 @@ impl App {
         });
         let grpc = bind(config.server.grpc_addr, "server.grpc_addr").await?;
         let webhook = bind(config.webhook.listen_addr, "webhook.listen_addr").await?;
+        let admin = bind(config.admin.listen_addr, "admin.listen_addr").await?;
         Ok(App {
             grpc,
             webhook,
+            admin,
             gateway,
             hub,
             webhook_state,
@@ -101,6 +106,13 @@ impl App {
         self.webhook
             .local_addr()
             .unwrap_or(self.config.webhook.listen_addr)
+    }
+
+    /// The bound admin (metrics and probes) address.
+    pub fn admin_addr(&self) -> SocketAddr {
+        self.admin
+            .local_addr()
+            .unwrap_or(self.config.admin.listen_addr)
     }
 
     /// The webhook outcome counters.
@@ -135,8 +147,10 @@ impl App {
             &self.config,
             stop_rx.clone(),
         );
+        let admin = tokio::spawn(admin::serve(self.admin, stop_rx.clone()));
         let grpc = server::grpc(self.grpc, self.gateway, self.hub, &self.config, stop_rx);
         let (grpc, webhook) = tokio::join!(grpc, webhook);
+        let _ = admin.await;
         for task in background {
             task.abort();
         }

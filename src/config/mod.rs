@@ -34,6 +34,24 @@ pub struct Config {
     pub webhook: WebhookConfig,
     /// The durable event log and the subscriber streams.
     pub events: EventsConfig,
+    /// The admin listener: metrics and probes.
+    pub admin: AdminConfig,
+}
+
+/// `[admin]`: `/metrics` (Prometheus text), `/livez`, `/readyz`, on a listener of their own.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Address of the admin HTTP listener. Default `0.0.0.0:9090`.
+    pub listen_addr: SocketAddr,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        AdminConfig {
+            listen_addr: SocketAddr::from(([0, 0, 0, 0], 9090)),
+        }
+    }
 }
 
 /// `[webhook]`: where Atelio's webhooks arrive and how they are verified.

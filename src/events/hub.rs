@@ -94,6 +94,7 @@ impl Hub {
             };
             let appended = hub.log.append(new).await?;
             if let Appended::New(sequence) = appended {
+                crate::metrics::get().events_stored.inc();
                 let stored = StoredEvent {
                     sequence,
                     received_at_ms,

@@ -59,6 +59,22 @@ fn heartbeat(cursor: u64) -> pb::SubscribeVerificationEventsResponse {
 }
 
 /// Why a subscriber stopped waiting.
+/// Counts an open stream in the `event_subscribers` gauge for as long as it lives.
+struct OpenStream;
+
+impl OpenStream {
+    fn new() -> OpenStream {
+        crate::metrics::get().subscribers.inc();
+        OpenStream
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        crate::metrics::get().subscribers.dec();
+    }
+}
+
 enum Wake {
     NewEvents,
     Heartbeat,
@@ -70,9 +86,11 @@ impl Subscription {
     pub fn into_stream(self) -> EventStream {
         Box::pin(async_stream::stream! {
             let Subscription { hub, filter, mut after, heartbeat: every, mut shutdown } = self;
+            let _open = OpenStream::new();
             let mut latest = hub.watch_latest();
             let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
             loop {
+                crate::metrics::get().subscriber_lag.observe(hub.latest().saturating_sub(after) as f64);
                 let batch: Batch = match hub.read_after(after, &filter, BATCH).await {
                     Ok(b) => b,
                     Err(e) => {

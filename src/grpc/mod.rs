@@ -177,11 +177,13 @@ pub async fn handle<T>(
     let started = Instant::now();
     let (out, replayed) = idempotency::replayed(body.instrument(span.clone())).await;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+
     let _entered = span.enter();
     let marker = MetadataValue::from_static("true");
     match out {
         Ok(v) => {
             tracing::info!(code = "OK", replayed, elapsed_ms, "rpc finished");
+            record(call, tonic::Code::Ok, elapsed_ms);
             let mut resp = Response::new(v);
             if replayed {
                 resp.metadata_mut().insert(REPLAYED_HEADER, marker);
@@ -194,11 +196,47 @@ pub async fn handle<T>(
                 _ => None,
             };
             let mut status = to_status(e);
+            record(call, status.code(), elapsed_ms);
             tracing::info!(code = ?status.code(), invalid_fields = ?fields, replayed, elapsed_ms, "rpc failed");
             if replayed {
                 status.metadata_mut().insert(REPLAYED_HEADER, marker);
             }
             Err(status)
         }
+    }
+}
+
+fn record(call: &Call, code: tonic::Code, elapsed_ms: f64) {
+    let (service, method) = crate::metrics::split_method(call.method);
+    let m = crate::metrics::get();
+    m.rpc_requests
+        .with_label_values(&[service, method, code_name(code)])
+        .inc();
+    m.rpc_seconds
+        .with_label_values(&[service, method])
+        .observe(elapsed_ms / 1000.0);
+}
+
+/// The canonical name of a gRPC code (`OK`, `INVALID_ARGUMENT`, …), for metric labels.
+pub fn code_name(code: tonic::Code) -> &'static str {
+    use tonic::Code as C;
+    match code {
+        C::Ok => "OK",
+        C::Cancelled => "CANCELLED",
+        C::Unknown => "UNKNOWN",
+        C::InvalidArgument => "INVALID_ARGUMENT",
+        C::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        C::NotFound => "NOT_FOUND",
+        C::AlreadyExists => "ALREADY_EXISTS",
+        C::PermissionDenied => "PERMISSION_DENIED",
+        C::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        C::FailedPrecondition => "FAILED_PRECONDITION",
+        C::Aborted => "ABORTED",
+        C::OutOfRange => "OUT_OF_RANGE",
+        C::Unimplemented => "UNIMPLEMENTED",
+        C::Internal => "INTERNAL",
+        C::Unavailable => "UNAVAILABLE",
+        C::DataLoss => "DATA_LOSS",
+        C::Unauthenticated => "UNAUTHENTICATED",
     }
 }

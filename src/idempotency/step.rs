@@ -117,9 +117,18 @@ impl Idempotency {
                 .map_err(|e| GatewayError::Store(e.to_string()))?
             {
                 Begin::Proceed => return Ok(Acquired::Proceed),
-                Begin::Replay(o) => return Ok(Acquired::Replay(o)),
-                Begin::Mismatch => return Err(GatewayError::IdempotencyKeyReused),
-                Begin::InFlight => self.wait(key, fp, deadline).await?,
+                Begin::Replay(o) => {
+                    record("replay");
+                    return Ok(Acquired::Replay(o));
+                }
+                Begin::Mismatch => {
+                    record("mismatch");
+                    return Err(GatewayError::IdempotencyKeyReused);
+                }
+                Begin::InFlight => {
+                    record("in_flight_wait");
+                    self.wait(key, fp, deadline).await?
+                }
             }
         }
     }
@@ -250,3 +259,10 @@ request_id!(
     DeleteBeneficialOwnerAddressRequest,
     StartBeneficialOwnerKycRequest,
 );
+
+fn record(outcome: &str) {
+    crate::metrics::get()
+        .idempotency
+        .with_label_values(&[outcome])
+        .inc();
+}

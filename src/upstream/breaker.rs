@@ -194,6 +194,12 @@ impl Shared {
         }
         inner.state = state;
         inner.probe_since = None;
+        let gauge = match state {
+            BreakerState::Closed => 0,
+            BreakerState::HalfOpen => 1,
+            BreakerState::Open => 2,
+        };
+        crate::metrics::get().breaker_state.set(gauge);
         self.tx
             .send_if_modified(|current| std::mem::replace(current, state) != state);
     }

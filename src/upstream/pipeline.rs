@@ -88,6 +88,10 @@ impl Upstream {
             ) {
                 Decision::Done => return out,
                 Decision::Retry(delay) if self.budget.try_retry() => {
+                    crate::metrics::get()
+                        .upstream_retries
+                        .with_label_values(&[retry_reason(&out)])
+                        .inc();
                     tracing::debug!(
                         route = req.route,
                         attempt,
@@ -115,14 +119,36 @@ impl Upstream {
             .map_err(|o| UpstreamError::CircuitOpen {
                 retry_after: o.retry_after,
             })?;
-        if let Err(limited) = self.limiter.acquire(caller, deadline).await {
+        let m = crate::metrics::get();
+        let permit = self.limiter.acquire(caller, deadline).await;
+        match &permit {
+            Ok(waited) if *waited >= std::time::Duration::from_millis(1) => {
+                m.rate_limit_waits.inc()
+            }
+            Ok(_) => {}
+            Err(_) => m.rate_limit_rejections.inc(),
+        }
+        if let Err(limited) = permit {
             if self.breaker.state() == BreakerState::HalfOpen {
                 // We held the half-open probe but never used it: re-open rather than wedge.
                 self.breaker.record(true);
             }
             return Err(rate_limited(limited));
         }
+        let started = std::time::Instant::now();
         let out = self.transport.send(req, deadline).await;
+        let status = match &out {
+            Ok(resp) => resp.status.to_string(),
+            Err(e) => e
+                .status()
+                .map_or_else(|| "error".to_string(), |s| s.to_string()),
+        };
+        m.upstream_requests
+            .with_label_values(&[req.route, status.as_str()])
+            .inc();
+        m.upstream_seconds
+            .with_label_values(&[req.route])
+            .observe(started.elapsed().as_secs_f64());
         self.observe(&out);
         out
     }
@@ -162,6 +188,18 @@ fn rate_limited(r: RateLimited) -> UpstreamError {
 }
 
 /// What the retry decision needs to know about one attempt.
+/// The metric label of a failed attempt that is retried.
+fn retry_reason(out: &Result<UpstreamResponse, UpstreamError>) -> &'static str {
+    match classify(out) {
+        AttemptOutcome::Status { code: 429, .. } => "rate_limited",
+        AttemptOutcome::Status { .. } => "server_error",
+        AttemptOutcome::ConnectError => "connect",
+        AttemptOutcome::Timeout => "timeout",
+        AttemptOutcome::TransportError => "transport",
+        _ => "other",
+    }
+}
+
 pub fn classify(out: &Result<UpstreamResponse, UpstreamError>) -> AttemptOutcome {
     match out {
         Ok(_) => AttemptOutcome::Success,
@@ -190,6 +228,10 @@ fn give_up(
         Ok(resp) => return Ok(resp),
         Err(e) => e,
     };
+    crate::metrics::get()
+        .upstream_give_ups
+        .with_label_values(&[reason.as_str()])
+        .inc();
     tracing::warn!(route = req.route, attempts, reason = reason.as_str(), status = last.status(), error = %last, "giving up on upstream call");
     match reason {
         // Nothing was retried (retries disabled, or no time for a second attempt): the failure

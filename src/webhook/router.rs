@@ -69,8 +69,12 @@ pub fn router(state: Arc<WebhookState>, max_body_bytes: usize, timeout: Duration
         .with_state(state)
 }
 
-fn count(c: &AtomicU64) {
+fn count(c: &AtomicU64, outcome: &str) {
     c.fetch_add(1, Ordering::Relaxed);
+    crate::metrics::get()
+        .webhooks
+        .with_label_values(&[outcome])
+        .inc();
 }
 
 async fn receive(State(st): State<Arc<WebhookState>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -79,12 +83,12 @@ async fn receive(State(st): State<Arc<WebhookState>>, headers: HeaderMap, body: 
     let verified = match st.verifier.verify(header, body, now) {
         Ok(v) => v,
         Err(e) => {
-            let counter = match e.reason() {
-                "bad_signature" => &st.counters.bad_signature,
-                "stale" | "future" => &st.counters.stale,
-                _ => &st.counters.malformed,
+            let (counter, outcome) = match e.reason() {
+                "bad_signature" => (&st.counters.bad_signature, "bad_signature"),
+                "stale" | "future" => (&st.counters.stale, "stale"),
+                _ => (&st.counters.malformed, "malformed"),
             };
-            count(counter);
+            count(counter, outcome);
             tracing::warn!(reason = e.reason(), "webhook rejected");
             return (
                 StatusCode::UNAUTHORIZED,
@@ -94,7 +98,7 @@ async fn receive(State(st): State<Arc<WebhookState>>, headers: HeaderMap, body: 
         }
     };
     if crate::upstream::lenient::parse_body(verified.body()).is_err() {
-        count(&st.counters.unparseable);
+        count(&st.counters.unparseable, "unparseable");
         tracing::warn!(
             reason = "unparseable",
             "signed webhook is not JSON; not stored"
@@ -110,11 +114,11 @@ async fn receive(State(st): State<Arc<WebhookState>>, headers: HeaderMap, body: 
     let kind = event.kind;
     match st.hub.append(event, key).await {
         Ok(Appended::New(sequence)) => {
-            count(if kind == EventKind::Unknown {
-                &st.counters.unknown
+            if kind == EventKind::Unknown {
+                count(&st.counters.unknown, "unknown");
             } else {
-                &st.counters.accepted
-            });
+                count(&st.counters.accepted, "accepted");
+            }
             tracing::info!(?kind, sequence, "webhook stored");
             (
                 StatusCode::OK,
@@ -123,12 +127,12 @@ async fn receive(State(st): State<Arc<WebhookState>>, headers: HeaderMap, body: 
                 .into_response()
         }
         Ok(Appended::Duplicate(sequence)) => {
-            count(&st.counters.duplicate);
+            count(&st.counters.duplicate, "duplicate");
             tracing::info!(?kind, sequence, "webhook re-delivery acknowledged");
             (StatusCode::OK, Json(json!({ "status": "duplicate" }))).into_response()
         }
         Err(e) => {
-            count(&st.counters.store_failed);
+            count(&st.counters.store_failed, "store_failed");
             tracing::error!(error = %e, "webhook could not be stored; Atelio will retry");
             (
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -100,6 +100,7 @@ pub fn test_config(base_url: &str) -> Config {
     c.retry.base_delay_ms = 5;
     c.retry.max_delay_ms = 40;
     c.webhook.listen_addr = "127.0.0.1:0".parse().expect("addr");
+    c.admin.listen_addr = "127.0.0.1:0".parse().expect("addr");
     c.webhook.secrets = vec![Secret::new(signing::SECRET)];
     c.events.store = StoreBackend::Memory;
     c.events.heartbeat_ms = 200;
