@@ -12,6 +12,7 @@ mod errors;
 mod event_stream;
 mod idempotency;
 mod logs;
+mod metrics;
 mod owner_kyc;
 mod owners;
 mod polyglot;

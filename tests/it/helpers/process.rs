@@ -16,6 +16,8 @@ pub struct GatewayProcess {
     pub addr: String,
     /// Webhook URL.
     pub webhook_url: String,
+    /// Admin listener (metrics, probes) base URL, `http://ADDR`.
+    pub admin_url: String,
 }
 
 fn field(line: &str, name: &str) -> Option<String> {
@@ -51,19 +53,21 @@ impl GatewayProcess {
                     let _ = tx.send(("grpc", a));
                 } else if let Some(a) = field(&line, "webhook_addr") {
                     let _ = tx.send(("webhook", a));
+                } else if let Some(a) = field(&line, "admin_addr") {
+                    let _ = tx.send(("admin", a));
                 }
                 sink.lock().unwrap().push(line);
             }
         });
-        let (mut addr, mut webhook) = (String::new(), String::new());
-        while addr.is_empty() || webhook.is_empty() {
+        let (mut addr, mut webhook, mut admin) = (String::new(), String::new(), String::new());
+        while addr.is_empty() || webhook.is_empty() || admin.is_empty() {
             let (which, a) = rx
                 .recv_timeout(Duration::from_secs(30))
                 .expect("the gateway logs its addresses");
-            if which == "grpc" {
-                addr = a
-            } else {
-                webhook = a
+            match which {
+                "grpc" => addr = a,
+                "webhook" => webhook = a,
+                _ => admin = a,
             }
         }
         let webhook_url = format!("http://{webhook}{}", atelio_gateway::webhook::WEBHOOK_PATH);
@@ -72,6 +76,7 @@ impl GatewayProcess {
             lines,
             addr,
             webhook_url,
+            admin_url: format!("http://{admin}"),
         }
     }
 
