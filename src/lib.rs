@@ -17,6 +17,7 @@
 //! | --- | --- |
 //! | [`config`] | one typed, validated configuration tree (file + `ATELIO_GATEWAY__` env) |
 //! | [`app`] | binds the listeners, assembles the gRPC server, runs until stopped |
+//! | [`auth`] | caller authentication: bearer tokens → caller name, per-method permissions |
 //! | [`grpc`] | the services, request conversion, response decoding, status mapping, paging |
 //! | [`domain`] | validated values and commands (no IO) |
 //! | [`upstream`] | REST routes, the pipeline (breaker, rate limit, retries), the HTTP client, lenient decoding |
@@ -28,6 +29,7 @@
 //! | [`telemetry`] | the tracing subscriber (JSON or pretty logs) |
 //! | [`proto`] | generated code and the reflection descriptor set |
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod deadline;

@@ -13,7 +13,7 @@ use prometheus::{
 /// Every series the gateway exports.
 pub struct Metrics {
     registry: Registry,
-    /// RPCs by service, method and gRPC code.
+    /// RPCs by caller, service, method and gRPC code.
     pub rpc_requests: IntCounterVec,
     /// RPC latency by service and method, seconds.
     pub rpc_seconds: HistogramVec,
@@ -42,6 +42,10 @@ pub struct Metrics {
     pub events_stored: IntCounter,
     /// How far behind the latest event a subscriber's read started, in events.
     pub subscriber_lag: Histogram,
+    /// Calls refused by caller authentication, by code (`UNAUTHENTICATED`, `PERMISSION_DENIED`).
+    pub auth_rejections: IntCounterVec,
+    /// Reloads of the caller tokens file by outcome (`loaded`, `invalid`).
+    pub auth_reloads: IntCounterVec,
 }
 
 fn counter(r: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
@@ -82,8 +86,8 @@ impl Metrics {
             rpc_requests: counter(
                 &r,
                 "rpc_requests_total",
-                "RPCs by service, method and code",
-                &["service", "method", "code"],
+                "RPCs by caller, service, method and code",
+                &["caller", "service", "method", "code"],
             ),
             rpc_seconds: histogram(
                 &r,
@@ -148,6 +152,18 @@ impl Metrics {
                     .buckets(exponential_buckets(1.0, 4.0, 10).expect("buckets")),
                 )
                 .expect("histogram"),
+            ),
+            auth_rejections: counter(
+                &r,
+                "auth_rejections_total",
+                "Calls refused by caller authentication, by code",
+                &["code"],
+            ),
+            auth_reloads: counter(
+                &r,
+                "auth_reloads_total",
+                "Caller token file reloads by outcome",
+                &["outcome"],
             ),
             registry: r,
         }

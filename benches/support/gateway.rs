@@ -35,6 +35,7 @@ impl Gateway {
                 "ATELIO_GATEWAY__UPSTREAM__BASE_URL",
                 "http://127.0.0.1:9/api/v0.1",
             )
+            .env("ATELIO_GATEWAY__AUTH__MODE", "off")
             .env("ATELIO_GATEWAY__UPSTREAM__IDENTITY", "bench")
             .env("ATELIO_GATEWAY__UPSTREAM__AUTHORIZATION", "bench")
             .env(

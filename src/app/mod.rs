@@ -8,6 +8,7 @@
 mod admin;
 mod components;
 pub mod sandboxed;
+mod security;
 mod server;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
@@ -41,6 +42,7 @@ pub struct App {
     gateway: Gateway,
     hub: Arc<Hub>,
     webhook_state: Arc<WebhookState>,
+    guard: server::Guard,
     config: Config,
 }
 
@@ -62,6 +64,10 @@ impl App {
         clock: Arc<dyn WallClock>,
     ) -> Result<App, StartError> {
         let creds = config::validate(&config)?;
+        let guard = server::Guard {
+            auth: security::authenticator(&config)?,
+            tls: security::tls(&config)?,
+        };
         let upstream = components::upstream(&config, &creds)?;
         let idempotency = components::idempotency(&config, clock).await?;
         let gateway = Gateway::new(
@@ -90,6 +96,7 @@ impl App {
             gateway,
             hub,
             webhook_state,
+            guard,
             config,
         })
     }
@@ -131,7 +138,9 @@ impl App {
             tracing::info!("shutting down: ending streams, draining calls");
             let _ = stop_tx.send(true);
         });
+        let reload = security::reload_interval(&self.config);
         let background = [
+            tokio::spawn(crate::auth::watch_opt(self.guard.auth.clone(), reload)),
             tokio::spawn(components::purge_loop(
                 self.gateway.idempotency().store(),
                 Duration::from_secs(self.config.idempotency.purge_interval_s),
@@ -148,7 +157,13 @@ impl App {
             stop_rx.clone(),
         );
         let admin = tokio::spawn(admin::serve(self.admin, stop_rx.clone()));
-        let grpc = server::grpc(self.grpc, self.gateway, self.hub, &self.config, stop_rx);
+        let grpc = server::grpc(
+            self.grpc,
+            (self.gateway, self.guard),
+            self.hub,
+            &self.config,
+            stop_rx,
+        );
         let (grpc, webhook) = tokio::join!(grpc, webhook);
         let _ = admin.await;
         for task in background {

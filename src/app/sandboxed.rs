@@ -42,6 +42,8 @@ pub async fn build(
     );
     let sandbox = sandbox::start(sandbox_cfg, listener).map_err(startup)?;
     config.upstream.base_url = sandbox.base_url();
+    // The sandbox is for one machine: caller authentication is off unless configured.
+    config.auth.mode.get_or_insert(crate::config::AuthMode::Off);
     config.upstream.identity = Some(Secret::new(identity));
     config.upstream.identity_file = None;
     config.upstream.authorization = Some(Secret::new(authorization));

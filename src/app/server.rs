@@ -5,9 +5,13 @@ use std::{sync::Arc, time::Duration};
 use axum::serve::ListenerExt;
 use tokio::{net::TcpListener, sync::watch};
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::{codec::CompressionEncoding, transport::Server};
+use tonic::{
+    codec::CompressionEncoding,
+    transport::{Server, ServerTlsConfig},
+};
 
 use super::{StartError, stopped};
+use crate::auth::{Authenticator, layer::AuthLayer};
 use crate::config::Config;
 use crate::events::hub::Hub;
 use crate::grpc::{Gateway, events::EventsApi};
@@ -59,10 +63,18 @@ fn nodelay(
     })
 }
 
+/// What guards the gRPC listener: caller authentication and TLS, each optional.
+pub struct Guard {
+    /// The caller authenticator (`None`: `auth.mode = "off"`).
+    pub auth: Option<Arc<Authenticator>>,
+    /// TLS, with client certificates when a client CA is configured.
+    pub tls: Option<ServerTlsConfig>,
+}
+
 /// Serves gRPC until the stop flag is set.
 pub async fn grpc(
     listener: TcpListener,
-    gw: Gateway,
+    (gw, guard): (Gateway, Guard),
     hub: Arc<Hub>,
     cfg: &Config,
     stop: watch::Receiver<bool>,
@@ -90,7 +102,14 @@ pub async fn grpc(
     }
     let health_task = tokio::spawn(breaker_to_health(gw.clone(), reporter));
     tracing::info!(grpc_addr = %listener.local_addr().map_err(|e| StartError::Startup(e.to_string()))?, "gateway serving");
-    let served = Server::builder()
+    let mut builder = Server::builder();
+    if let Some(tls) = guard.tls {
+        builder = builder
+            .tls_config(tls)
+            .map_err(|e| StartError::Startup(format!("server.tls: {e}")))?;
+    }
+    let served = builder
+        .layer(AuthLayer::new(guard.auth))
         .timeout(cfg.server.default_deadline())
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
         .add_service(health)

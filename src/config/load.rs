@@ -20,7 +20,8 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(key: &str, message: impl Into<String>) -> Self {
+    /// An error for `key`.
+    pub fn new(key: &str, message: impl Into<String>) -> Self {
         ConfigError {
             key: key.into(),
             message: message.into(),

@@ -3,6 +3,7 @@
 //! once at start; a bad value is reported with its key and the process exits with code 2.
 //! Tests build the tree from values and never touch the process environment.
 mod load;
+mod ops;
 mod secret;
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
@@ -10,6 +11,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use serde::Deserialize;
 
 pub use load::{ConfigError, load, validate};
+pub use ops::{AuthConfig, AuthMode, CallerEntry, ShutdownConfig, TelemetryConfig, TlsConfig};
 pub use secret::Secret;
 
 /// The whole configuration.
@@ -36,6 +38,12 @@ pub struct Config {
     pub events: EventsConfig,
     /// The admin listener: metrics and probes.
     pub admin: AdminConfig,
+    /// Caller authentication on the gRPC listener.
+    pub auth: AuthConfig,
+    /// OpenTelemetry trace export.
+    pub telemetry: TelemetryConfig,
+    /// Graceful shutdown.
+    pub shutdown: ShutdownConfig,
 }
 
 /// `[admin]`: `/metrics` (Prometheus text), `/livez`, `/readyz`, on a listener of their own.
@@ -250,6 +258,8 @@ pub struct ServerConfig {
     pub default_deadline_ms: u64,
     /// Largest request or response message, in bytes (documents carry images). Default 16 MiB.
     pub max_message_bytes: usize,
+    /// TLS (and mTLS) on the gRPC listener; plaintext when absent.
+    pub tls: Option<TlsConfig>,
 }
 
 /// `[upstream]`: the Atelio API.
@@ -302,6 +312,7 @@ impl Default for ServerConfig {
             grpc_addr: SocketAddr::from(([0, 0, 0, 0], 50051)),
             default_deadline_ms: 30_000,
             max_message_bytes: 16 * 1024 * 1024,
+            tls: None,
         }
     }
 }

@@ -31,10 +31,13 @@ fn unavailable(e: LogError) -> GatewayError {
     GatewayError::Events(e.to_string())
 }
 
-fn call(method: &'static str) -> Call {
+fn call<T>(req: &Request<T>, method: &'static str) -> Call {
     Call {
         method,
-        caller: super::ANONYMOUS_CALLER.into(),
+        caller: req
+            .extensions()
+            .get::<crate::auth::Caller>()
+            .map_or_else(|| super::ANONYMOUS_CALLER.into(), |c| c.0.to_string()),
         deadline: Deadline::after(Duration::from_secs(30)),
     }
 }
@@ -128,45 +131,46 @@ impl VerificationEventService for EventsApi {
         &self,
         req: Request<pb::ListVerificationEventsRequest>,
     ) -> Result<Response<pb::ListVerificationEventsResponse>, Status> {
+        let call = call(
+            &req,
+            "atelio.gateway.v1.VerificationEventService/ListVerificationEvents",
+        );
         let r = req.into_inner();
-        handle(
-            &call("atelio.gateway.v1.VerificationEventService/ListVerificationEvents"),
-            async {
-                let mut v = Violations::new();
-                let filter = filter(r.filter.as_ref(), &mut v);
-                let after = if r.page_token.is_empty() {
-                    Some(0)
-                } else {
-                    v.check("page_token", cursor::decode(&r.page_token))
-                };
-                if r.page_size < 0 {
-                    v.add("page_size", "must not be negative");
-                }
-                let after = v.finish(after)?.unwrap_or(0);
-                let size = if r.page_size == 0 {
-                    100
-                } else {
-                    (r.page_size as usize).min(1000)
-                };
-                let rows = self
-                    .hub
-                    .log()
-                    .read_after(after, &filter, size)
-                    .await
-                    .map_err(unavailable)?;
-                let next_page_token = if rows.len() == size {
-                    rows.last()
-                        .map(|e| cursor::encode(e.sequence))
-                        .unwrap_or_default()
-                } else {
-                    String::new()
-                };
-                Ok(pb::ListVerificationEventsResponse {
-                    events: rows.iter().map(encode::with_position).collect(),
-                    next_page_token,
-                })
-            },
-        )
+        handle(&call, async {
+            let mut v = Violations::new();
+            let filter = filter(r.filter.as_ref(), &mut v);
+            let after = if r.page_token.is_empty() {
+                Some(0)
+            } else {
+                v.check("page_token", cursor::decode(&r.page_token))
+            };
+            if r.page_size < 0 {
+                v.add("page_size", "must not be negative");
+            }
+            let after = v.finish(after)?.unwrap_or(0);
+            let size = if r.page_size == 0 {
+                100
+            } else {
+                (r.page_size as usize).min(1000)
+            };
+            let rows = self
+                .hub
+                .log()
+                .read_after(after, &filter, size)
+                .await
+                .map_err(unavailable)?;
+            let next_page_token = if rows.len() == size {
+                rows.last()
+                    .map(|e| cursor::encode(e.sequence))
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            };
+            Ok(pb::ListVerificationEventsResponse {
+                events: rows.iter().map(encode::with_position).collect(),
+                next_page_token,
+            })
+        })
         .await
     }
 
@@ -174,21 +178,21 @@ impl VerificationEventService for EventsApi {
         &self,
         req: Request<pb::GetVerificationEventRequest>,
     ) -> Result<Response<pb::GetVerificationEventResponse>, Status> {
+        let call = call(
+            &req,
+            "atelio.gateway.v1.VerificationEventService/GetVerificationEvent",
+        );
         let r = req.into_inner();
-        handle(
-            &call("atelio.gateway.v1.VerificationEventService/GetVerificationEvent"),
-            async {
-                let mut v = Violations::new();
-                let seq = v.required("cursor", &r.cursor, cursor::decode);
-                let seq = v.finish(seq)?.unwrap_or(0);
-                let stored = self.hub.log().get(seq).await.map_err(unavailable)?;
-                let event =
-                    stored.ok_or(GatewayError::NotFound("no stored event has this cursor"))?;
-                Ok(pb::GetVerificationEventResponse {
-                    event: Some(encode::with_position(&event)),
-                })
-            },
-        )
+        handle(&call, async {
+            let mut v = Violations::new();
+            let seq = v.required("cursor", &r.cursor, cursor::decode);
+            let seq = v.finish(seq)?.unwrap_or(0);
+            let stored = self.hub.log().get(seq).await.map_err(unavailable)?;
+            let event = stored.ok_or(GatewayError::NotFound("no stored event has this cursor"))?;
+            Ok(pb::GetVerificationEventResponse {
+                event: Some(encode::with_position(&event)),
+            })
+        })
         .await
     }
 }

@@ -31,7 +31,7 @@ use crate::{
 /// Response metadata marking an answer replayed from the idempotency store.
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 
-/// Caller name used for idempotency scopes until caller authentication exists.
+/// Caller name when caller authentication is off.
 pub const ANONYMOUS_CALLER: &str = "anonymous";
 
 /// What every service shares: the upstream pipeline, the idempotency step and call defaults.
@@ -87,7 +87,10 @@ impl Gateway {
     pub fn call<T>(&self, req: &Request<T>, method: &'static str) -> Call {
         Call {
             method,
-            caller: ANONYMOUS_CALLER.to_string(),
+            caller: req
+                .extensions()
+                .get::<crate::auth::Caller>()
+                .map_or_else(|| ANONYMOUS_CALLER.to_string(), |c| c.0.to_string()),
             deadline: Deadline::from_metadata(req.metadata(), self.inner.default_deadline),
         }
     }
@@ -210,7 +213,7 @@ fn record(call: &Call, code: tonic::Code, elapsed_ms: f64) {
     let (service, method) = crate::metrics::split_method(call.method);
     let m = crate::metrics::get();
     m.rpc_requests
-        .with_label_values(&[service, method, code_name(code)])
+        .with_label_values(&[&call.caller, service, method, code_name(code)])
         .inc();
     m.rpc_seconds
         .with_label_values(&[service, method])

@@ -2,6 +2,7 @@
 //! scripted upstream on loopback. Each file holds the behaviours of one area.
 mod helpers;
 
+mod auth;
 mod business_addresses_kyb;
 mod businesses;
 mod config_cli;

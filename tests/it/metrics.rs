@@ -118,19 +118,19 @@ async fn the_scrape_shows_what_the_run_did() {
     let v = |s: &str| value(&text, s);
     assert_eq!(
         v(
-            r#"atelio_gateway_rpc_requests_total{code="OK",method="CreateCustomer",service="CustomerService"}"#
+            r#"atelio_gateway_rpc_requests_total{caller="anonymous",code="OK",method="CreateCustomer",service="CustomerService"}"#
         ),
         2.0
     );
     assert_eq!(
         v(
-            r#"atelio_gateway_rpc_requests_total{code="OK",method="GetCustomer",service="CustomerService"}"#
+            r#"atelio_gateway_rpc_requests_total{caller="anonymous",code="OK",method="GetCustomer",service="CustomerService"}"#
         ),
         1.0
     );
     assert_eq!(
         v(
-            r#"atelio_gateway_rpc_requests_total{code="INVALID_ARGUMENT",method="GetCustomer",service="CustomerService"}"#
+            r#"atelio_gateway_rpc_requests_total{caller="anonymous",code="INVALID_ARGUMENT",method="GetCustomer",service="CustomerService"}"#
         ),
         1.0
     );

@@ -36,6 +36,8 @@ pub struct TestApp {
     pub upstream: FakeUpstream,
     /// A channel to the gateway.
     pub channel: Channel,
+    /// The gateway's gRPC address.
+    pub addr: std::net::SocketAddr,
     /// `http://127.0.0.1:PORT/webhooks/atelio`.
     pub webhook_url: String,
     /// Webhook outcome counters.
@@ -104,6 +106,7 @@ pub fn test_config(base_url: &str) -> Config {
     c.webhook.secrets = vec![Secret::new(signing::SECRET)];
     c.events.store = StoreBackend::Memory;
     c.events.heartbeat_ms = 200;
+    c.auth.mode = Some(atelio_gateway::config::AuthMode::Off);
     c
 }
 
@@ -156,6 +159,7 @@ pub async fn spawn_with_clock(
     TestApp {
         upstream,
         channel,
+        addr,
         webhook_url,
         counters,
         stop: Some(stop),

@@ -38,6 +38,7 @@ impl GatewayProcess {
             .env("ATELIO_GATEWAY__UPSTREAM__IDENTITY", IDENTITY)
             .env("ATELIO_GATEWAY__UPSTREAM__AUTHORIZATION", AUTHORIZATION)
             .env("ATELIO_GATEWAY__LOG__FORMAT", "json")
+            .env("ATELIO_GATEWAY__AUTH__MODE", "off")
             .stdout(Stdio::piped());
         for (k, v) in extra {
             cmd.env(k, v);
