@@ -14,6 +14,7 @@ mod event_stream;
 mod idempotency;
 mod logs;
 mod metrics;
+mod mtls;
 mod owner_kyc;
 mod owners;
 mod polyglot;
