@@ -4,7 +4,7 @@
 use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
 use tokio::{net::TcpListener, sync::watch};
 
-use super::{StartError, stopped};
+use super::{StartError, lifecycle::Phases, stopped};
 
 async fn metrics() -> impl IntoResponse {
     (
@@ -17,8 +17,8 @@ async fn livez() -> &'static str {
     "ok"
 }
 
-async fn readyz(State(stop): State<watch::Receiver<bool>>) -> (StatusCode, &'static str) {
-    if *stop.borrow() {
+async fn readyz(State(draining): State<watch::Receiver<bool>>) -> (StatusCode, &'static str) {
+    if *draining.borrow() {
         (StatusCode::SERVICE_UNAVAILABLE, "shutting down")
     } else {
         (StatusCode::OK, "ready")
@@ -26,7 +26,7 @@ async fn readyz(State(stop): State<watch::Receiver<bool>>) -> (StatusCode, &'sta
 }
 
 /// Serves the admin routes until the stop flag is set (and a moment after, for the last scrape).
-pub async fn serve(listener: TcpListener, stop: watch::Receiver<bool>) -> Result<(), StartError> {
+pub async fn serve(listener: TcpListener, phases: Phases) -> Result<(), StartError> {
     let addr = listener
         .local_addr()
         .map_err(|e| StartError::Startup(e.to_string()))?;
@@ -35,9 +35,9 @@ pub async fn serve(listener: TcpListener, stop: watch::Receiver<bool>) -> Result
         .route("/metrics", get(metrics))
         .route("/livez", get(livez))
         .route("/readyz", get(readyz))
-        .with_state(stop.clone());
+        .with_state(phases.draining);
     axum::serve(listener, router)
-        .with_graceful_shutdown(stopped(stop))
+        .with_graceful_shutdown(stopped(phases.stop))
         .await
         .map_err(|e| StartError::Startup(format!("admin listener failed: {e}")))
 }

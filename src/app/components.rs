@@ -3,7 +3,7 @@
 //! log behind the hub, and their background maintenance loops.
 use std::{sync::Arc, time::Duration};
 
-use super::StartError;
+use super::{StartError, lifecycle::Closer};
 use crate::config::{Config, Credentials, StoreBackend};
 use crate::events::hub::Hub;
 use crate::events::log::{EventLog, Retention, SystemClock as LogClock};
@@ -22,6 +22,7 @@ use crate::upstream::retry::{RetryBudget, RetryPolicy};
 pub async fn idempotency(
     cfg: &Config,
     clock: Arc<dyn WallClock>,
+    closers: &mut Vec<Closer>,
 ) -> Result<Idempotency, StartError> {
     let c = &cfg.idempotency;
     let store: Arc<dyn IdempotencyStore> = match c.store {
@@ -31,9 +32,10 @@ pub async fn idempotency(
             let opened = tokio::task::spawn_blocking(move || SqliteStore::open(&path, clock))
                 .await
                 .map_err(|e| StartError::Startup(format!("idempotency.sqlite_path: {e}")))?;
-            Arc::new(
-                opened.map_err(|e| StartError::Startup(format!("idempotency.sqlite_path: {e}")))?,
-            )
+            let store =
+                opened.map_err(|e| StartError::Startup(format!("idempotency.sqlite_path: {e}")))?;
+            closers.push(Box::pin(store.stopped()));
+            Arc::new(store)
         }
     };
     Ok(Idempotency::new(
@@ -94,7 +96,7 @@ pub async fn purge_loop(store: Arc<dyn IdempotencyStore>, every: Duration) {
 }
 
 /// The durable event log (same SQLite file as idempotency unless configured) behind the hub.
-pub async fn hub(cfg: &Config) -> Result<Arc<Hub>, StartError> {
+pub async fn hub(cfg: &Config, closers: &mut Vec<Closer>) -> Result<Arc<Hub>, StartError> {
     let e = &cfg.events;
     let retention = Retention {
         max_age: Duration::from_secs(e.retention_hours * 3600),
@@ -113,7 +115,10 @@ pub async fn hub(cfg: &Config) -> Result<Arc<Hub>, StartError> {
                 tokio::task::spawn_blocking(move || SqliteLog::open(&path, retention, clock))
                     .await
                     .map_err(|e| StartError::Startup(format!("events.sqlite_path: {e}")))?;
-            Arc::new(opened.map_err(|e| StartError::Startup(format!("events.sqlite_path: {e}")))?)
+            let log =
+                opened.map_err(|e| StartError::Startup(format!("events.sqlite_path: {e}")))?;
+            closers.push(Box::pin(log.stopped()));
+            Arc::new(log)
         }
     };
     Hub::open(log, e.tail_capacity)

@@ -7,6 +7,7 @@
 //! health) stop.
 mod admin;
 mod components;
+mod lifecycle;
 pub mod sandboxed;
 mod security;
 mod server;
@@ -43,6 +44,7 @@ pub struct App {
     hub: Arc<Hub>,
     webhook_state: Arc<WebhookState>,
     guard: server::Guard,
+    closers: Vec<lifecycle::Closer>,
     config: Config,
 }
 
@@ -69,14 +71,15 @@ impl App {
             tls: security::tls(&config)?,
         };
         let upstream = components::upstream(&config, &creds)?;
-        let idempotency = components::idempotency(&config, clock).await?;
+        let mut closers = Vec::new();
+        let idempotency = components::idempotency(&config, clock, &mut closers).await?;
         let gateway = Gateway::new(
             upstream,
             idempotency,
             config.server.default_deadline(),
             config.upstream.default_program_id.clone(),
         );
-        let hub = components::hub(&config).await?;
+        let hub = components::hub(&config, &mut closers).await?;
         let verifier = Verifier::new(
             &creds.webhook_secrets,
             Duration::from_secs(config.webhook.tolerance_s),
@@ -97,6 +100,7 @@ impl App {
             hub,
             webhook_state,
             guard,
+            closers,
             config,
         })
     }
@@ -127,49 +131,49 @@ impl App {
         self.webhook_state.counters.clone()
     }
 
-    /// Serves both listeners until `shutdown` completes, then drains.
+    /// Serves every listener until `shutdown` completes, then shuts down in phases (see
+    /// `lifecycle`): drain, stop, flush, all within `shutdown.grace_s`.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
-        let (stop_tx, stop_rx) = watch::channel(false);
-        tokio::spawn(async move {
-            shutdown.await;
-            tracing::info!("shutting down: ending streams, draining calls");
-            let _ = stop_tx.send(true);
-        });
-        let reload = security::reload_interval(&self.config);
+        let cfg = self.config;
+        let phases =
+            lifecycle::sequence(shutdown, Duration::from_millis(cfg.shutdown.drain_delay_ms));
+        let reload = security::reload_interval(&cfg);
         let background = [
             tokio::spawn(crate::auth::watch_opt(self.guard.auth.clone(), reload)),
             tokio::spawn(components::purge_loop(
                 self.gateway.idempotency().store(),
-                Duration::from_secs(self.config.idempotency.purge_interval_s),
+                Duration::from_secs(cfg.idempotency.purge_interval_s),
             )),
             tokio::spawn(components::retention_loop(
                 self.hub.clone(),
-                Duration::from_secs(self.config.events.retention_interval_s),
+                Duration::from_secs(cfg.events.retention_interval_s),
             )),
         ];
-        let webhook = server::webhook(
-            self.webhook,
-            self.webhook_state,
-            &self.config,
-            stop_rx.clone(),
-        );
-        let admin = tokio::spawn(admin::serve(self.admin, stop_rx.clone()));
+        let admin = tokio::spawn(admin::serve(self.admin, phases.clone()));
+        let webhook = server::webhook(self.webhook, self.webhook_state, &cfg, phases.stop.clone());
         let grpc = server::grpc(
             self.grpc,
             (self.gateway, self.guard),
             self.hub,
-            &self.config,
-            stop_rx,
+            &cfg,
+            phases.clone(),
         );
-        let (grpc, webhook) = tokio::join!(grpc, webhook);
-        let _ = admin.await;
+        let grace = Duration::from_secs(cfg.shutdown.grace_s);
+        let outcome = tokio::select! {
+            (grpc, webhook) = async { tokio::join!(grpc, webhook) } => grpc.and(webhook),
+            _ = lifecycle::grace_expired(phases.draining.clone(), grace) => Err(StartError::Startup(
+                format!("shutdown took longer than shutdown.grace_s = {}", cfg.shutdown.grace_s),
+            )),
+        };
         for task in background {
             task.abort();
         }
-        grpc.and(webhook)
+        let _ = admin.await;
+        lifecycle::flush(self.closers, Duration::from_secs(5).min(grace)).await;
+        outcome
     }
 }
 

@@ -10,7 +10,7 @@ use tonic::{
     transport::{Server, ServerTlsConfig},
 };
 
-use super::{StartError, stopped};
+use super::{StartError, lifecycle::Phases, stopped};
 use crate::auth::{Authenticator, layer::AuthLayer};
 use crate::config::Config;
 use crate::events::hub::Hub;
@@ -33,6 +33,8 @@ pub const SERVICE_NAMES: [&str; 3] = [
     "atelio.gateway.v1.BusinessService",
     "atelio.gateway.v1.BeneficialOwnerService",
 ];
+
+const EVENTS_SERVICE: &str = "atelio.gateway.v1.VerificationEventService";
 
 /// gzip both ways and explicit message-size limits on a generated service.
 macro_rules! limits {
@@ -77,8 +79,9 @@ pub async fn grpc(
     (gw, guard): (Gateway, Guard),
     hub: Arc<Hub>,
     cfg: &Config,
-    stop: watch::Receiver<bool>,
+    phases: Phases,
 ) -> Result<(), StartError> {
+    let stop = phases.stop;
     let max = cfg.server.max_message_bytes;
     let (reporter, health) = tonic_health::server::health_reporter();
     let v1 = reflection_builder()
@@ -92,15 +95,12 @@ pub async fn grpc(
         heartbeat: Duration::from_millis(cfg.events.heartbeat_ms),
         shutdown: stop.clone(),
     };
-    for name in SERVICE_NAMES
-        .iter()
-        .chain(&["atelio.gateway.v1.VerificationEventService"])
-    {
+    for name in SERVICE_NAMES.iter().chain(&[EVENTS_SERVICE]) {
         reporter
             .set_service_status(name, tonic_health::ServingStatus::Serving)
             .await;
     }
-    let health_task = tokio::spawn(breaker_to_health(gw.clone(), reporter));
+    let health_task = tokio::spawn(breaker_to_health(gw.clone(), reporter, phases.draining));
     tracing::info!(grpc_addr = %listener.local_addr().map_err(|e| StartError::Startup(e.to_string()))?, "gateway serving");
     let mut builder = Server::builder();
     if let Some(tls) = guard.tls {
@@ -202,18 +202,29 @@ fn serve_webhooks(
 /// The Atelio services report NOT_SERVING while the circuit breaker is open (Atelio is failing);
 /// the overall status ("") stays SERVING because the process itself is healthy and restarting
 /// or unreadying every replica would not bring Atelio back.
-async fn breaker_to_health(gw: Gateway, reporter: tonic_health::server::HealthReporter) {
+/// Once draining starts every service, and the overall status, reports NOT_SERVING for good.
+async fn breaker_to_health(
+    gw: Gateway,
+    reporter: tonic_health::server::HealthReporter,
+    mut draining: watch::Receiver<bool>,
+) {
+    use tonic_health::ServingStatus::{NotServing, Serving};
     let mut states = gw.upstream().breaker().subscribe();
     loop {
         let status = match *states.borrow_and_update() {
-            BreakerState::Open => tonic_health::ServingStatus::NotServing,
-            _ => tonic_health::ServingStatus::Serving,
+            BreakerState::Open => NotServing,
+            _ => Serving,
         };
         for name in SERVICE_NAMES {
             reporter.set_service_status(name, status).await;
         }
-        if states.changed().await.is_err() {
-            return;
+        tokio::select! {
+            changed = states.changed() => if changed.is_err() { break },
+            _ = draining.wait_for(|d| *d) => break,
         }
+    }
+    let _ = draining.wait_for(|d| *d).await;
+    for name in SERVICE_NAMES.iter().chain(&["", EVENTS_SERVICE]) {
+        reporter.set_service_status(name, NotServing).await;
     }
 }

@@ -57,6 +57,12 @@ pub struct SqliteLog {
 }
 
 impl SqliteLog {
+    /// Resolves once the log's database thread has flushed, checkpointed and closed the file
+    /// (after the last handle is gone).
+    pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + use<> {
+        self.db.stopped()
+    }
+
     /// Opens (or creates) the log at `path`. Blocks: call before the runtime starts or through
     /// `spawn_blocking`.
     pub fn open(

@@ -39,6 +39,12 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// Resolves once the store's database thread has flushed, checkpointed and closed the file
+    /// (after the last handle is gone).
+    pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + use<> {
+        self.db.stopped()
+    }
+
     /// Opens (or creates) the store at `path`. Blocks: call before the runtime starts or through
     /// `spawn_blocking`.
     pub fn open(path: &Path, clock: Arc<dyn WallClock>) -> Result<SqliteStore, StoreError> {

@@ -28,6 +28,7 @@ mod sandbox_faults;
 mod sandbox_kyc;
 mod sandbox_quirks;
 mod server;
+mod shutdown;
 mod validation;
 mod validation_more;
 mod webhooks;

@@ -81,6 +81,30 @@ impl GatewayProcess {
         }
     }
 
+    /// Sends SIGTERM (the graceful path).
+    pub fn terminate(&self) {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("pid");
+        // SAFETY: kill(2) on our own child's pid has no memory effects.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "SIGTERM sent");
+    }
+
+    /// Waits up to `limit` for the process to exit; its status and log.
+    pub fn wait_exit(mut self, limit: Duration) -> (Option<std::process::ExitStatus>, String) {
+        let until = std::time::Instant::now() + limit;
+        let status = loop {
+            match self.child.try_wait().expect("wait") {
+                Some(s) => break Some(s),
+                None if std::time::Instant::now() > until => {
+                    let _ = self.child.kill();
+                    break None;
+                }
+                None => std::thread::sleep(Duration::from_millis(20)),
+            }
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        (status, self.lines.lock().unwrap().join("\n"))
+    }
+
     /// Stops it with SIGKILL (no shutdown path at all) and returns its log.
     pub fn kill(mut self) -> String {
         let _ = self.child.kill();
