@@ -79,7 +79,7 @@ async fn build(cfg: config::Config, sandbox: Option<SandboxArgs>) -> Result<App,
 }
 
 async fn serve(cfg: config::Config, sandbox: Option<SandboxArgs>) -> ExitCode {
-    telemetry::init(&cfg.log);
+    let telemetry = telemetry::init(&cfg.log, &cfg.telemetry);
     let app = match build(cfg, sandbox).await {
         Ok(app) => app,
         Err(StartError::Config(e)) => return config_error(&e),
@@ -88,13 +88,16 @@ async fn serve(cfg: config::Config, sandbox: Option<SandboxArgs>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match app.run_until_stopped(shutdown_signal()).await {
+    let code = match app.run_until_stopped(shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "gateway stopped with an error");
             ExitCode::FAILURE
         }
-    }
+    };
+    telemetry.shutdown().await;
+    tracing::info!("stopped");
+    code
 }
 
 pub(crate) async fn shutdown_signal() {

@@ -25,7 +25,7 @@ pub async fn run(
     secret_file: Option<PathBuf>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> ExitCode {
-    telemetry::init(&cfg.log);
+    let _telemetry = telemetry::init(&cfg.log, &cfg.telemetry);
     let addr = args.addr.unwrap_or_else(|| ([127, 0, 0, 1], 8090).into());
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,

@@ -109,6 +109,7 @@ pub async fn grpc(
             .map_err(|e| StartError::Startup(format!("server.tls: {e}")))?;
     }
     let served = builder
+        .trace_fn(crate::telemetry::grpc_span)
         .layer(AuthLayer::new(guard.auth))
         .timeout(cfg.server.default_deadline())
         .http2_keepalive_interval(Some(Duration::from_secs(30)))

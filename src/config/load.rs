@@ -70,6 +70,7 @@ pub fn validate(cfg: &Config) -> Result<Credentials, ConfigError> {
     }
     check_resilience(cfg)?;
     check_events(cfg)?;
+    check_ops(cfg)?;
     tracing_subscriber::EnvFilter::try_new(&cfg.log.level)
         .map_err(|e| ConfigError::new("log.level", e.to_string()))?;
     Ok(Credentials {
@@ -134,6 +135,27 @@ fn webhook_secrets(cfg: &Config) -> Result<Vec<Secret>, ConfigError> {
         ));
     }
     Ok(all)
+}
+
+fn check_ops(cfg: &Config) -> Result<(), ConfigError> {
+    let t = &cfg.telemetry;
+    if !(0.0..=1.0).contains(&t.sample_ratio) {
+        return Err(ConfigError::new(
+            "telemetry.sample_ratio",
+            "must be between 0.0 and 1.0",
+        ));
+    }
+    if let Some(ep) = &t.otlp_endpoint {
+        check_url(ep)
+            .map_err(|_| ConfigError::new("telemetry.otlp_endpoint", "must be an http(s) URL"))?;
+    }
+    if t.service_name.trim().is_empty() {
+        return Err(ConfigError::new(
+            "telemetry.service_name",
+            "must not be empty",
+        ));
+    }
+    positive("shutdown.grace_s", cfg.shutdown.grace_s)
 }
 
 fn check_resilience(cfg: &Config) -> Result<(), ConfigError> {

@@ -88,6 +88,9 @@ impl AtelioClient {
         if let Some(key) = &req.idempotency_key {
             b = b.header("idempotency-key", key);
         }
+        let mut trace = HeaderMap::new();
+        crate::telemetry::inject(&mut trace);
+        b = b.headers(trace);
         if let Some(body) = &req.body {
             b = b.header(CONTENT_TYPE, "application/json").json(body);
         }

@@ -8,6 +8,7 @@ use std::{
     },
     time::Duration,
 };
+use tracing::Instrument;
 
 use axum::{
     Json, Router,
@@ -77,7 +78,14 @@ fn count(c: &AtomicU64, outcome: &str) {
         .inc();
 }
 
+/// One delivery, in a `webhook` span (child of a `traceparent` if the sender sent one).
 async fn receive(State(st): State<Arc<WebhookState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let span = tracing::info_span!("webhook", trace_id = tracing::field::Empty);
+    crate::telemetry::adopt_parent(&span, &headers);
+    handle(st, headers, body).instrument(span).await
+}
+
+async fn handle(st: Arc<WebhookState>, headers: HeaderMap, body: Bytes) -> Response {
     let header = headers.get("bond-signature").and_then(|v| v.to_str().ok());
     let now = chrono::Utc::now().timestamp();
     let verified = match st.verifier.verify(header, body, now) {

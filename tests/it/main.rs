@@ -29,6 +29,7 @@ mod sandbox_kyc;
 mod sandbox_quirks;
 mod server;
 mod shutdown;
+mod tracing;
 mod validation;
 mod validation_more;
 mod webhooks;

@@ -90,7 +90,11 @@ async fn sigterm_drains_then_finishes_calls_ends_streams_and_exits_zero() {
         .expect("task")
         .expect("the in-flight call completes");
     assert_eq!(
-        answered.into_inner().customer.expect("customer").customer_id,
+        answered
+            .into_inner()
+            .customer
+            .expect("customer")
+            .customer_id,
         CUSTOMER_ID
     );
     let ended = loop {
