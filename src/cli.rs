@@ -1,5 +1,5 @@
 //! Command line: `serve` (default; `--sandbox` wires in the Atelio emulator), `sandbox` (the
-//! emulator alone) and `check-config`. Exit codes: 0 ok, 1 runtime failure, 2 invalid
+//! emulator alone), `check-config` and `health-probe`. Exit codes: 0 ok, 1 runtime failure, 2 invalid
 //! configuration.
 use std::{net::SocketAddr, path::PathBuf};
 
@@ -45,6 +45,8 @@ pub enum Command {
     Demo,
     /// Load and validate the configuration, print a summary (no secrets) and exit.
     CheckConfig,
+    /// Ask a running gateway's gRPC health service; exit 0 when it is SERVING.
+    HealthProbe(crate::probe::ProbeArgs),
 }
 
 /// How the emulator runs.

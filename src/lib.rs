@@ -27,6 +27,7 @@
 //! | [`webhook`] | the webhook listener: verify `Bond-Signature`, parse, dedupe, store |
 //! | [`events`] | the durable event log, the fan-out hub and the subscriber streams |
 //! | [`telemetry`] | the tracing subscriber (JSON or pretty logs) |
+//! | [`probe`] | the `health-probe` command (Helm test, image HEALTHCHECK) |
 //! | [`proto`] | generated code and the reflection descriptor set |
 pub mod app;
 pub mod auth;
@@ -39,6 +40,7 @@ pub mod events;
 pub mod grpc;
 pub mod idempotency;
 pub mod metrics;
+pub mod probe;
 pub mod proto;
 pub mod sandbox;
 pub mod storage;

@@ -14,6 +14,9 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::HealthProbe(args)) = &cli.command {
+        return atelio_gateway::probe::run(args).await;
+    }
     let cfg = match config::load(cli.config.as_deref()) {
         Ok(c) => c,
         Err(e) => return config_error(&e),
@@ -36,6 +39,7 @@ async fn main() -> ExitCode {
             .await
         }
         Some(Command::CheckConfig) => check_config(&cfg),
+        Some(Command::HealthProbe(_)) => unreachable!("handled before the configuration is read"),
         Some(Command::Demo) => match atelio_gateway::demo::run(cfg).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

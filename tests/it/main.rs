@@ -18,6 +18,7 @@ mod mtls;
 mod owner_kyc;
 mod owners;
 mod polyglot;
+mod probe;
 mod resilience;
 mod sandbox_api;
 mod sandbox_business;
