@@ -58,7 +58,6 @@ fn heartbeat(cursor: u64) -> pb::SubscribeVerificationEventsResponse {
     }
 }
 
-/// Why a subscriber stopped waiting.
 /// Counts an open stream in the `event_subscribers` gauge for as long as it lives.
 struct OpenStream;
 
@@ -75,6 +74,7 @@ impl Drop for OpenStream {
     }
 }
 
+/// Why a subscriber stopped waiting.
 enum Wake {
     NewEvents,
     Heartbeat,
