@@ -8,6 +8,7 @@ use crate::config::{Config, Credentials, StoreBackend};
 use crate::events::hub::Hub;
 use crate::events::log::{EventLog, Retention, SystemClock as LogClock};
 use crate::events::{memory_log::MemoryLog, sqlite_log::SqliteLog};
+use crate::idempotency::redis_store::RedisStore;
 use crate::idempotency::{
     Idempotency, IdempotencyStore, WallClock, memory::MemoryStore, sqlite::SqliteStore,
 };
@@ -27,6 +28,10 @@ pub async fn idempotency(
     let c = &cfg.idempotency;
     let store: Arc<dyn IdempotencyStore> = match c.store {
         StoreBackend::Memory => Arc::new(MemoryStore::new(c.memory_max_records, clock)),
+        StoreBackend::Redis => {
+            let conn = crate::storage::redis_conn::connect(&cfg.redis)?;
+            Arc::new(RedisStore::new(conn, &cfg.redis.key_prefix, clock))
+        }
         StoreBackend::Sqlite => {
             let path = c.sqlite_path.clone();
             let opened = tokio::task::spawn_blocking(move || SqliteStore::open(&path, clock))
@@ -106,6 +111,11 @@ pub async fn hub(cfg: &Config, closers: &mut Vec<Closer>) -> Result<Arc<Hub>, St
     let clock = Arc::new(LogClock);
     let log: Arc<dyn EventLog> = match e.store {
         StoreBackend::Memory => Arc::new(MemoryLog::new(retention, clock)),
+        StoreBackend::Redis => {
+            return Err(StartError::Startup(
+                "events.store: the Redis event log is not available yet".into(),
+            ));
+        }
         StoreBackend::Sqlite => {
             let path = e
                 .sqlite_path

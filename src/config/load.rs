@@ -7,7 +7,7 @@ use figment::{
     providers::{Env, Format, Serialized, Toml},
 };
 
-use super::{Config, Credentials, Secret};
+use super::{Config, Credentials, Secret, StoreBackend};
 
 /// A configuration problem, naming the offending key.
 #[derive(Debug, thiserror::Error)]
@@ -155,7 +155,34 @@ fn check_ops(cfg: &Config) -> Result<(), ConfigError> {
             "must not be empty",
         ));
     }
-    positive("shutdown.grace_s", cfg.shutdown.grace_s)
+    positive("shutdown.grace_s", cfg.shutdown.grace_s)?;
+    check_redis(cfg)
+}
+
+fn check_redis(cfg: &Config) -> Result<(), ConfigError> {
+    if cfg.events.store == StoreBackend::Redis {
+        return Err(ConfigError::new(
+            "events.store",
+            "the Redis event log is not available yet; use sqlite or memory",
+        ));
+    }
+    if cfg.idempotency.store != StoreBackend::Redis {
+        return Ok(());
+    }
+    positive("redis.timeout_ms", cfg.redis.timeout_ms)?;
+    let url = cfg
+        .redis
+        .url
+        .as_ref()
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| ConfigError::new("redis.url", "required when a store is \"redis\""))?;
+    match url::Url::parse(url.expose()) {
+        Ok(u) if matches!(u.scheme(), "redis" | "rediss") => Ok(()),
+        _ => Err(ConfigError::new(
+            "redis.url",
+            "must be a redis:// or rediss:// URL",
+        )),
+    }
 }
 
 fn check_resilience(cfg: &Config) -> Result<(), ConfigError> {

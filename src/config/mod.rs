@@ -11,7 +11,9 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use serde::Deserialize;
 
 pub use load::{ConfigError, load, validate};
-pub use ops::{AuthConfig, AuthMode, CallerEntry, ShutdownConfig, TelemetryConfig, TlsConfig};
+pub use ops::{
+    AuthConfig, AuthMode, CallerEntry, RedisConfig, ShutdownConfig, TelemetryConfig, TlsConfig,
+};
 pub use secret::Secret;
 
 /// The whole configuration.
@@ -44,6 +46,8 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     /// Graceful shutdown.
     pub shutdown: ShutdownConfig,
+    /// The shared Redis, when a store is `redis`.
+    pub redis: RedisConfig,
 }
 
 /// `[admin]`: `/metrics` (Prometheus text), `/livez`, `/readyz`, on a listener of their own.
@@ -109,6 +113,8 @@ pub enum StoreBackend {
     /// One SQLite file (WAL); survives restarts. The default.
     #[default]
     Sqlite,
+    /// A shared Redis (`[redis]`): several replicas see the same records.
+    Redis,
     /// In process memory, bounded; lost on restart (tests, demos).
     Memory,
 }

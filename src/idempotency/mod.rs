@@ -1,10 +1,11 @@
 //! Idempotency on the way out (architecture §3): a mutating RPC with a `request_id` runs at most
 //! once per scope (caller, method, `request_id`). `step` is the coordinator (begin → proceed /
 //! replay / wait / mismatch; store or release the outcome); `store` is the trait with its
-//! `memory` and `sqlite` backends; `key` derives the upstream `Idempotency-Key`.
+//! `memory`, `sqlite` and `redis_store` backends; `key` derives the upstream `Idempotency-Key`.
 pub mod key;
 pub mod memory;
 pub mod outcome;
+pub mod redis_store;
 pub mod sqlite;
 pub mod step;
 pub mod store;

@@ -1,8 +1,10 @@
 //! Runs the conformance suite of `store_tests.rs` once per backend: one test per
-//! (backend, case), named `store_tests::backends::<backend>::<case>`.
+//! (backend, case), named `store_tests::backends::<backend>::<case>`. The Redis backend runs on a
+//! real `redis-server` started for the test process (`storage::redis_server`).
 use std::sync::Arc;
 
 use crate::idempotency::memory::MemoryStore;
+use crate::idempotency::redis_store::RedisStore;
 use crate::idempotency::sqlite::SqliteStore;
 use crate::idempotency::store::{IdempotencyStore, ManualClock};
 
@@ -35,6 +37,23 @@ async fn sqlite() -> Backend {
         store: Arc::new(store),
         clock,
         _dir: Some(dir),
+    }
+}
+
+async fn redis() -> Backend {
+    let server = crate::storage::redis_server::RedisServer::shared();
+    let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+    let conn = ::redis::Client::open(server.url())
+        .expect("url")
+        .get_connection_manager()
+        .await
+        .expect("redis connects");
+    let prefix = uuid::Uuid::new_v4().to_string();
+    let store = RedisStore::new(conn, &prefix, clock.clone());
+    Backend {
+        store: Arc::new(store),
+        clock,
+        _dir: None,
     }
 }
 
@@ -75,4 +94,4 @@ macro_rules! every_backend {
     ]);)*};
 }
 
-every_backend!(memory, sqlite);
+every_backend!(memory, sqlite, redis);

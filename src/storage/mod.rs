@@ -2,6 +2,8 @@
 //! event log). [`SqliteDb`] is the embedded default: one file in WAL mode and one writing
 //! connection, run by its callers when free and by a database thread under contention, with
 //! group commit and checkpoints off the callers' path.
+pub mod redis_conn;
+pub mod redis_server;
 pub mod sqlite;
 
 pub use sqlite::SqliteDb;

@@ -1,0 +1,105 @@
+//! A throwaway `redis-server` on a free loopback port, for the test suite and the benchmarks
+//! (never used by the gateway itself). It runs under a small shell watchdog that stops it when
+//! the test process is gone, so an aborted run leaves no server behind. `kill` and `restart`
+//! (same port, same directory, so an AOF file survives) let tests take Redis away mid-run.
+use std::{
+    io::{BufRead, BufReader},
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
+
+/// A running (or killed) local Redis.
+pub struct RedisServer {
+    port: u16,
+    dir: PathBuf,
+    append_only: bool,
+    running: Option<(Child, i32)>,
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+    l.local_addr().expect("addr").port()
+}
+
+impl RedisServer {
+    /// Starts a server on a free port, data in a fresh temporary directory; with AOF
+    /// (`appendfsync always`) when `append_only`.
+    pub fn start(append_only: bool) -> RedisServer {
+        let dir = std::env::temp_dir().join(format!("agw-redis-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("redis dir");
+        let mut s = RedisServer {
+            port: free_port(),
+            dir,
+            append_only,
+            running: None,
+        };
+        s.restart();
+        s
+    }
+
+    /// One server shared by every test of this process (tests use distinct key prefixes).
+    pub fn shared() -> &'static RedisServer {
+        static SHARED: OnceLock<RedisServer> = OnceLock::new();
+        SHARED.get_or_init(|| RedisServer::start(false))
+    }
+
+    /// `redis://127.0.0.1:PORT/`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// (Re)starts the server on its port and directory and waits until it accepts connections.
+    pub fn restart(&mut self) {
+        let aof = if self.append_only { "yes" } else { "no" };
+        let script = "redis-server \"$@\" >/dev/null 2>&1 & r=$!; echo $r; \
+            while kill -0 \"$WATCH\" 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 0.3; done; \
+            kill -9 $r 2>/dev/null";
+        let mut child = Command::new("sh")
+            .args(["-c", script, "sh"])
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", aof, "--appendfsync", "always"])
+            .arg("--dir")
+            .arg(&self.dir)
+            .env("WATCH", std::process::id().to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server runs (scripts/test installs Debian's redis-server)");
+        let mut first = String::new();
+        let out = child.stdout.take().expect("stdout");
+        BufReader::new(out).read_line(&mut first).expect("pid line");
+        let pid: i32 = first.trim().parse().expect("redis pid");
+        self.running = Some((child, pid));
+        self.wait_ready();
+    }
+
+    fn wait_ready(&self) {
+        let until = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                Instant::now() < until,
+                "redis-server did not start (is it installed?)"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Kills the server at once (SIGKILL: no shutdown, as in a crash).
+    pub fn kill(&mut self) {
+        if let Some((mut child, pid)) = self.running.take() {
+            // SAFETY: kill(2) on a pid this struct started; no memory effects.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
