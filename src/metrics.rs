@@ -42,6 +42,8 @@ pub struct Metrics {
     pub events_stored: IntCounter,
     /// How far behind the latest event a subscriber's read started, in events.
     pub subscriber_lag: Histogram,
+    /// 1 while the shared (Redis) rate limit answers, 0 on the local fallback or without one.
+    pub rate_limit_shared: IntGauge,
     /// Calls refused by caller authentication, by code (`UNAUTHENTICATED`, `PERMISSION_DENIED`).
     pub auth_rejections: IntCounterVec,
     /// Reloads of the caller tokens file by outcome (`loaded`, `invalid`).
@@ -152,6 +154,10 @@ impl Metrics {
                     .buckets(exponential_buckets(1.0, 4.0, 10).expect("buckets")),
                 )
                 .expect("histogram"),
+            ),
+            rate_limit_shared: gauge(
+                "rate_limit_shared",
+                "1 while the shared Redis rate limit answers, 0 on the local fallback",
             ),
             auth_rejections: counter(
                 &r,

@@ -15,7 +15,7 @@ use crate::idempotency::{
 use crate::upstream::AtelioClient;
 use crate::upstream::breaker::{BreakerConfig, CircuitBreaker};
 use crate::upstream::pipeline::Upstream;
-use crate::upstream::rate_limit::{RateLimitConfig, RateLimiter};
+use crate::upstream::rate_limit::{RateLimitConfig, RateLimiter, shared::SharedBudget};
 use crate::upstream::retry::{RetryBudget, RetryPolicy};
 
 /// The idempotency coordinator over the configured store (the SQLite file is opened on a
@@ -53,14 +53,27 @@ pub async fn idempotency(
 pub fn upstream(cfg: &Config, creds: &Credentials) -> Result<Upstream, StartError> {
     let client = AtelioClient::new(&cfg.upstream, creds).map_err(StartError::Startup)?;
     let r = &cfg.rate_limit;
+    // With a shared budget, the local limiter is only the fallback: this replica's share.
+    let share = if r.shared {
+        r.expected_replicas.max(1)
+    } else {
+        1
+    };
     let limiter = RateLimiter::new(RateLimitConfig {
-        per_minute: r.per_minute,
-        burst: r.burst,
+        per_minute: (r.per_minute / share).max(1),
+        burst: (r.burst / share).max(1),
         max_wait: Duration::from_millis(r.max_wait_ms),
         per_caller_per_minute: r.per_caller_per_minute,
         per_caller_burst: r.per_caller_burst,
         ..RateLimitConfig::default()
     });
+    let limiter = if r.shared {
+        let conn = crate::storage::redis_conn::connect(&cfg.redis)?;
+        let prefix = &cfg.redis.key_prefix;
+        limiter.with_shared(SharedBudget::new(conn, prefix, r.per_minute, r.burst))
+    } else {
+        limiter
+    };
     let b = &cfg.breaker;
     let breaker = CircuitBreaker::new(BreakerConfig {
         failure_threshold: b.failure_threshold,

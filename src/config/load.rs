@@ -166,16 +166,25 @@ fn check_redis(cfg: &Config) -> Result<(), ConfigError> {
             "the Redis event log is not available yet; use sqlite or memory",
         ));
     }
-    if cfg.idempotency.store != StoreBackend::Redis {
+    if cfg.idempotency.store != StoreBackend::Redis && !cfg.rate_limit.shared {
         return Ok(());
     }
+    positive(
+        "rate_limit.expected_replicas",
+        u64::from(cfg.rate_limit.expected_replicas),
+    )?;
     positive("redis.timeout_ms", cfg.redis.timeout_ms)?;
     let url = cfg
         .redis
         .url
         .as_ref()
         .filter(|u| !u.is_empty())
-        .ok_or_else(|| ConfigError::new("redis.url", "required when a store is \"redis\""))?;
+        .ok_or_else(|| {
+            ConfigError::new(
+                "redis.url",
+                "required when a store is \"redis\" or rate_limit.shared",
+            )
+        })?;
     match url::Url::parse(url.expose()) {
         Ok(u) if matches!(u.scheme(), "redis" | "rediss") => Ok(()),
         _ => Err(ConfigError::new(

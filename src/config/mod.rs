@@ -149,6 +149,11 @@ pub struct RateLimitSettings {
     pub per_caller_per_minute: Option<u32>,
     /// Burst of the per-caller quota. Default 20.
     pub per_caller_burst: u32,
+    /// `true`: one budget for every replica, kept in Redis (`[redis]`). Default false.
+    pub shared: bool,
+    /// Replicas expected to share the budget; while Redis is unreachable each replica falls back
+    /// to `per_minute / expected_replicas` locally. Default 2.
+    pub expected_replicas: u32,
 }
 
 /// `[retry]`.
@@ -227,6 +232,8 @@ impl Default for RateLimitSettings {
             max_wait_ms: 10_000,
             per_caller_per_minute: None,
             per_caller_burst: 20,
+            shared: false,
+            expected_replicas: 2,
         }
     }
 }

@@ -25,6 +25,9 @@ use crate::deadline::Deadline;
 type Direct =
     governor::RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<TokioInstant>>;
 
+/// How long the local share serves after the shared budget failed to answer.
+const SHARED_RETRY: Duration = Duration::from_secs(1);
+
 /// The longest pause one upstream 429 can impose.
 pub const MAX_PAUSE: Duration = Duration::from_secs(60);
 
@@ -79,6 +82,9 @@ pub enum RateLimited {
 /// by `max_tracked_callers` (policy in `rate_limit_callers.rs`).
 pub struct RateLimiter {
     cfg: RateLimitConfig,
+    shared: Option<shared::SharedBudget>,
+    /// After the shared budget failed to answer: use the local share until then.
+    local_until: Mutex<Option<Instant>>,
     global: Direct,
     interval: Duration,
     queue: Mutex<Queue>,
@@ -108,8 +114,18 @@ impl RateLimiter {
                 paused_until: now,
             }),
             callers,
+            shared: None,
+            local_until: Mutex::new(None),
             cfg,
         }
+    }
+
+    /// Takes permits from `budget` (shared by every replica) first; this limiter's own budget
+    /// (size it budget / expected replicas) serves only while Redis cannot answer.
+    pub fn with_shared(mut self, budget: shared::SharedBudget) -> Self {
+        crate::metrics::get().rate_limit_shared.set(1);
+        self.shared = Some(budget);
+        self
     }
 
     /// Waits for a permit (per-caller quota first if configured, then the global budget, and
@@ -137,6 +153,14 @@ impl RateLimiter {
         let until = Instant::now() + retry_after.min(MAX_PAUSE);
         let mut queue = self.lock_queue();
         queue.paused_until = queue.paused_until.max(until);
+        if let Some(budget) = self.shared.clone() {
+            let d = retry_after.min(MAX_PAUSE);
+            tokio::spawn(async move {
+                if let Err(e) = budget.pause(d).await {
+                    tracing::warn!(error = ?e.kind(), "could not share an upstream 429 pause");
+                }
+            });
+        }
     }
 
     /// Callers whose quota state is currently kept (0 without per-caller quotas).
@@ -145,6 +169,31 @@ impl RateLimiter {
     }
 
     async fn acquire_global(&self, limit: Instant) -> Result<(), RateLimited> {
+        if let Some(budget) = self.shared.as_ref().filter(|_| !self.on_fallback()) {
+            let gauge = &crate::metrics::get().rate_limit_shared;
+            match budget
+                .reserve(limit.saturating_duration_since(Instant::now()))
+                .await
+            {
+                Ok(shared::Shared::Granted(wait)) => {
+                    gauge.set(1);
+                    tokio::time::sleep(wait).await;
+                    return Ok(());
+                }
+                Ok(shared::Shared::Refused(wait)) => {
+                    gauge.set(1);
+                    return Err(RateLimited::Global { retry_after: wait });
+                }
+                Err(e) => {
+                    if gauge.get() == 1 {
+                        tracing::warn!(error = ?e.kind(), "shared rate limit unreachable; using the local share");
+                    }
+                    gauge.set(0);
+                    *self.local_until.lock().unwrap_or_else(|p| p.into_inner()) =
+                        Some(Instant::now() + SHARED_RETRY);
+                }
+            }
+        }
         let Some(slot) = self.reserve(limit)? else {
             return Ok(());
         };
@@ -173,6 +222,12 @@ impl RateLimiter {
             }
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// Whether Redis failed recently (the local share serves until `SHARED_RETRY` has passed).
+    fn on_fallback(&self) -> bool {
+        let until = *self.local_until.lock().unwrap_or_else(|p| p.into_inner());
+        until.is_some_and(|u| Instant::now() < u)
     }
 
     /// Takes a permit now (`None`), or reserves the next free slot within `limit`.
@@ -243,6 +298,13 @@ impl std::fmt::Debug for RateLimiter {
 
 #[path = "rate_limit_callers.rs"]
 mod callers;
+
+#[path = "rate_limit_shared.rs"]
+pub mod shared;
+
+#[cfg(test)]
+#[path = "rate_limit_shared_tests.rs"]
+mod shared_tests;
 
 #[cfg(test)]
 #[path = "rate_limit_tests.rs"]

@@ -112,3 +112,57 @@ async fn a_retry_on_another_replica_reaches_atelio_once_and_redis_outages_heal()
     assert_eq!(upstream.hits("POST", "/customers/"), 2);
     drop((a.kill(), b.kill()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_under_a_burst_stay_within_one_shared_budget() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let redis = RedisServer::start(false);
+    let upstream = FakeUpstream::start().await;
+    let path = format!("/customers/{}", crate::helpers::fixtures::CUSTOMER_ID);
+    upstream.on("GET", &path, vec![Reply::json(200, customer_json())]);
+    let shared = |gw_upstream: &FakeUpstream| {
+        GatewayProcess::start(
+            &gw_upstream.base_url(),
+            &[
+                ("ATELIO_GATEWAY__IDEMPOTENCY__STORE", "memory".into()),
+                ("ATELIO_GATEWAY__EVENTS__STORE", "memory".into()),
+                ("ATELIO_GATEWAY__REDIS__URL", redis.url()),
+                ("ATELIO_GATEWAY__RATE_LIMIT__SHARED", "true".into()),
+                ("ATELIO_GATEWAY__RATE_LIMIT__PER_MINUTE", "6".into()),
+                ("ATELIO_GATEWAY__RATE_LIMIT__BURST", "4".into()),
+                ("ATELIO_GATEWAY__RATE_LIMIT__MAX_WAIT_MS", "0".into()),
+            ],
+        )
+    };
+    let (a, b) = (shared(&upstream), shared(&upstream));
+    let (on_a, on_b) = (client(&a).await, client(&b).await);
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let mut c = if i % 2 == 0 {
+            on_a.clone()
+        } else {
+            on_b.clone()
+        };
+        calls.spawn(async move {
+            c.get_customer(pb::GetCustomerRequest {
+                customer_id: crate::helpers::fixtures::CUSTOMER_ID.into(),
+            })
+            .await
+            .map_err(|s| s.code())
+        });
+    }
+    let mut answered = 0;
+    while let Some(r) = calls.join_next().await {
+        match r.expect("task") {
+            Ok(_) => answered += 1,
+            Err(code) => assert_eq!(code, Code::ResourceExhausted),
+        }
+    }
+    assert_eq!(answered, 4, "one burst of 4 for both replicas");
+    assert_eq!(
+        upstream.hits("GET", &path),
+        4,
+        "Atelio saw one budget's worth"
+    );
+    drop((a.kill(), b.kill()));
+}
