@@ -1,10 +1,12 @@
 //! Runs the conformance suite of `log_tests.rs` once per backend: one test per (backend, case),
-//! named `events::log::tests::backends::<backend>::<case>`.
+//! named `events::log::tests::backends::<backend>::<case>`. Redis runs on a real `redis-server`
+//! started for the test process (`storage::redis_server`).
 use std::sync::Arc;
 
 use super::RETENTION;
 use crate::events::log::{EventLog, ManualClock};
 use crate::events::memory_log::MemoryLog;
+use crate::events::redis_log::RedisLog;
 use crate::events::sqlite_log::SqliteLog;
 
 /// A log under test with the clock it reads (and the folder its file lives in).
@@ -36,6 +38,23 @@ async fn sqlite() -> Backend {
         log: Arc::new(log),
         clock,
         _dir: Some(dir),
+    }
+}
+
+async fn redis() -> Backend {
+    let server = crate::storage::redis_server::RedisServer::shared();
+    let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+    let conn = ::redis::Client::open(server.url())
+        .expect("url")
+        .get_connection_manager()
+        .await
+        .expect("redis connects");
+    let prefix = uuid::Uuid::new_v4().to_string();
+    let log = RedisLog::new(conn, &prefix, RETENTION, clock.clone());
+    Backend {
+        log: Arc::new(log),
+        clock,
+        _dir: None,
     }
 }
 
@@ -83,4 +102,4 @@ macro_rules! every_backend {
     ]);)*};
 }
 
-every_backend!(memory, sqlite);
+every_backend!(memory, sqlite, redis);
