@@ -7,7 +7,7 @@ use super::{StartError, lifecycle::Closer};
 use crate::config::{Config, Credentials, StoreBackend};
 use crate::events::hub::Hub;
 use crate::events::log::{EventLog, Retention, SystemClock as LogClock};
-use crate::events::{memory_log::MemoryLog, sqlite_log::SqliteLog};
+use crate::events::{memory_log::MemoryLog, redis_log::RedisLog, sqlite_log::SqliteLog};
 use crate::idempotency::redis_store::RedisStore;
 use crate::idempotency::{
     Idempotency, IdempotencyStore, WallClock, memory::MemoryStore, sqlite::SqliteStore,
@@ -114,7 +114,16 @@ pub async fn purge_loop(store: Arc<dyn IdempotencyStore>, every: Duration) {
 }
 
 /// The durable event log (same SQLite file as idempotency unless configured) behind the hub.
-pub async fn hub(cfg: &Config, closers: &mut Vec<Closer>) -> Result<Arc<Hub>, StartError> {
+/// A task to run beside the servers (aborted at shutdown).
+pub type Task = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// The event hub over the configured log. A shared (Redis) log also yields the task that
+/// follows it, publishing other replicas' events here.
+pub async fn hub(
+    cfg: &Config,
+    closers: &mut Vec<Closer>,
+    tasks: &mut Vec<Task>,
+) -> Result<Arc<Hub>, StartError> {
     let e = &cfg.events;
     let retention = Retention {
         max_age: Duration::from_secs(e.retention_hours * 3600),
@@ -125,9 +134,16 @@ pub async fn hub(cfg: &Config, closers: &mut Vec<Closer>) -> Result<Arc<Hub>, St
     let log: Arc<dyn EventLog> = match e.store {
         StoreBackend::Memory => Arc::new(MemoryLog::new(retention, clock)),
         StoreBackend::Redis => {
-            return Err(StartError::Startup(
-                "events.store: the Redis event log is not available yet".into(),
-            ));
+            let conn = crate::storage::redis_conn::connect(&cfg.redis)?;
+            let blocking = crate::storage::redis_conn::connect(&cfg.redis)?;
+            let prefix = &cfg.redis.key_prefix;
+            let log =
+                Arc::new(RedisLog::new(conn, prefix, retention, clock).with_blocking(blocking));
+            let hub = Hub::open(log.clone(), e.tail_capacity)
+                .await
+                .map_err(|e| StartError::Startup(format!("event log: {e}")))?;
+            tasks.push(Box::pin(crate::events::follow::follow(hub.clone(), log)));
+            return Ok(hub);
         }
         StoreBackend::Sqlite => {
             let path = e

@@ -45,6 +45,7 @@ pub struct App {
     webhook_state: Arc<WebhookState>,
     guard: server::Guard,
     closers: Vec<lifecycle::Closer>,
+    tasks: Vec<components::Task>,
     config: Config,
 }
 
@@ -79,7 +80,8 @@ impl App {
             config.server.default_deadline(),
             config.upstream.default_program_id.clone(),
         );
-        let hub = components::hub(&config, &mut closers).await?;
+        let mut tasks = Vec::new();
+        let hub = components::hub(&config, &mut closers, &mut tasks).await?;
         let verifier = Verifier::new(
             &creds.webhook_secrets,
             Duration::from_secs(config.webhook.tolerance_s),
@@ -101,6 +103,7 @@ impl App {
             webhook_state,
             guard,
             closers,
+            tasks,
             config,
         })
     }
@@ -141,7 +144,8 @@ impl App {
         let phases =
             lifecycle::sequence(shutdown, Duration::from_millis(cfg.shutdown.drain_delay_ms));
         let reload = security::reload_interval(&cfg);
-        let background = [
+        let mut background: Vec<_> = self.tasks.into_iter().map(tokio::spawn).collect();
+        background.extend([
             tokio::spawn(crate::auth::watch_opt(self.guard.auth.clone(), reload)),
             tokio::spawn(components::purge_loop(
                 self.gateway.idempotency().store(),
@@ -151,7 +155,7 @@ impl App {
                 self.hub.clone(),
                 Duration::from_secs(cfg.events.retention_interval_s),
             )),
-        ];
+        ]);
         let admin = tokio::spawn(admin::serve(self.admin, phases.clone()));
         let webhook = server::webhook(self.webhook, self.webhook_state, &cfg, phases.stop.clone());
         let grpc = server::grpc(

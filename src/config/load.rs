@@ -160,13 +160,10 @@ fn check_ops(cfg: &Config) -> Result<(), ConfigError> {
 }
 
 fn check_redis(cfg: &Config) -> Result<(), ConfigError> {
-    if cfg.events.store == StoreBackend::Redis {
-        return Err(ConfigError::new(
-            "events.store",
-            "the Redis event log is not available yet; use sqlite or memory",
-        ));
-    }
-    if cfg.idempotency.store != StoreBackend::Redis && !cfg.rate_limit.shared {
+    let uses_redis = cfg.idempotency.store == StoreBackend::Redis
+        || cfg.events.store == StoreBackend::Redis
+        || cfg.rate_limit.shared;
+    if !uses_redis {
         return Ok(());
     }
     positive(

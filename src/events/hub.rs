@@ -120,11 +120,19 @@ impl Hub {
         *self.latest.borrow()
     }
 
+    /// Publishes events another replica appended to the shared log (see `follow`).
+    pub fn publish_stored(&self, stored: &StoredEvent) {
+        self.publish(Arc::new(Entry::from_stored(stored)));
+    }
+
     fn publish(&self, entry: Arc<Entry>) {
         let sequence = entry.sequence;
         {
             let mut tail = self.tail.write().unwrap_or_else(|p| p.into_inner());
             let at = tail.partition_point(|e| e.sequence < sequence);
+            if tail.get(at).is_some_and(|e| e.sequence == sequence) {
+                return; // published already (this replica's own append, seen again)
+            }
             tail.insert(at, entry);
             while tail.len() > self.capacity {
                 tail.pop_front();

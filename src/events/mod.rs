@@ -3,6 +3,7 @@
 //! (`subscription`), opaque cursors (`cursor`) and the proto encoding (`encode`).
 pub mod cursor;
 pub mod encode;
+pub mod follow;
 pub mod hub;
 pub mod log;
 pub mod memory_log;

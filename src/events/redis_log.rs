@@ -40,6 +40,8 @@ const PAGE: usize = 512;
 /// The Redis-backed log.
 pub struct RedisLog {
     conn: ConnectionManager,
+    /// A connection of its own for blocking reads (`wait_after`), when following.
+    blocking: Option<ConnectionManager>,
     prefix: String,
     retention: Retention,
     clock: Arc<dyn Clock>,
@@ -65,10 +67,37 @@ impl RedisLog {
     ) -> Self {
         RedisLog {
             conn,
+            blocking: None,
             prefix: format!("{{{prefix}}}"),
             retention,
             clock,
         }
+    }
+
+    /// Adds the connection `wait_after` blocks on (it must not be shared with other commands).
+    pub fn with_blocking(mut self, conn: ConnectionManager) -> Self {
+        self.blocking = Some(conn);
+        self
+    }
+
+    /// Waits up to `block` for an event after `after` to exist (XREAD BLOCK).
+    pub async fn wait_after(&self, after: u64, block: std::time::Duration) -> Result<(), LogError> {
+        let Some(conn) = &self.blocking else {
+            tokio::time::sleep(block).await;
+            return Ok(());
+        };
+        let _: redis::Value = redis::cmd("XREAD")
+            .arg("COUNT")
+            .arg(1)
+            .arg("BLOCK")
+            .arg(u64::try_from(block.as_millis()).unwrap_or(1000))
+            .arg("STREAMS")
+            .arg(self.key("stream"))
+            .arg(format!("{after}-0"))
+            .query_async(&mut conn.clone())
+            .await
+            .map_err(unavailable)?;
+        Ok(())
     }
 
     fn key(&self, name: &str) -> String {

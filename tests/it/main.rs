@@ -19,6 +19,7 @@ mod owner_kyc;
 mod owners;
 mod polyglot;
 mod probe;
+mod redis_events;
 mod redis_replicas;
 mod resilience;
 mod sandbox_api;
