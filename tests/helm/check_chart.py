@@ -58,7 +58,8 @@ ALLOWED_TOML = {
     "idempotency": {"store", "sqlite_path", "ttl_hours", "memory_max_records", "purge_interval_s"},
     "events": {"store", "sqlite_path", "retention_hours", "max_events", "dedupe_window_hours",
                "heartbeat_ms", "tail_capacity", "retention_interval_s"},
-    "rate_limit": {"per_minute", "burst", "max_wait_ms", "per_caller_per_minute", "per_caller_burst"},
+    "rate_limit": {"per_minute", "burst", "max_wait_ms", "per_caller_per_minute", "per_caller_burst",
+                   "shared", "expected_replicas"},
     "retry": {"max_attempts", "base_delay_ms", "max_delay_ms", "max_retry_after_ms", "budget_ratio",
               "budget_min_per_sec"},
     "breaker": {"failure_threshold", "open_ms"},
@@ -228,6 +229,12 @@ def check_scenario(name: str, values: dict, docs) -> None:
     backend = values["store"]["backend"]
     R.check(cfg["idempotency"]["store"] == backend and cfg["events"]["store"] == backend,
             f"{ps} config stores = store.backend ({backend})")
+    shared = cfg["rate_limit"].get("shared", False)
+    R.check(shared == (backend == "redis"), f"{ps} one shared rate limit exactly when the store is redis")
+    if shared:
+        most = values["autoscaling"]["maxReplicas"] if values["autoscaling"]["enabled"] else values["replicaCount"]
+        R.check(cfg["rate_limit"]["expected_replicas"] == most,
+                f"{ps} fallback share sized for the most replicas ({most})")
     R.check(cfg["shutdown"]["grace_s"] == grace, f"{ps} [shutdown] grace_s = shutdown.graceSeconds")
     R.check(cfg["server"]["grpc_addr"].endswith(":50051") and cfg["webhook"]["listen_addr"].endswith(":8080")
             and cfg["admin"]["listen_addr"].endswith(":9090"), f"{ps} listen addresses match the container ports")
