@@ -44,6 +44,8 @@ pub struct Metrics {
     pub subscriber_lag: Histogram,
     /// 1 while the shared (Redis) rate limit answers, 0 on the local fallback or without one.
     pub rate_limit_shared: IntGauge,
+    /// 1 while the shared Redis answers PING (only with a Redis store or shared rate limit).
+    pub redis_up: IntGauge,
     /// Calls refused by caller authentication, by code (`UNAUTHENTICATED`, `PERMISSION_DENIED`).
     pub auth_rejections: IntCounterVec,
     /// Reloads of the caller tokens file by outcome (`loaded`, `invalid`).
@@ -159,6 +161,7 @@ impl Metrics {
                 "rate_limit_shared",
                 "1 while the shared Redis rate limit answers, 0 on the local fallback",
             ),
+            redis_up: gauge("redis_up", "1 while the shared Redis answers"),
             auth_rejections: counter(
                 &r,
                 "auth_rejections_total",

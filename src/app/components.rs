@@ -117,6 +117,23 @@ pub async fn purge_loop(store: Arc<dyn IdempotencyStore>, every: Duration) {
 /// A task to run beside the servers (aborted at shutdown).
 pub type Task = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
+/// With any Redis use: the task that PINGs it and the flag health follows.
+pub fn redis_monitor(
+    cfg: &Config,
+    tasks: &mut Vec<Task>,
+) -> Result<Option<tokio::sync::watch::Receiver<bool>>, StartError> {
+    let uses = cfg.idempotency.store == StoreBackend::Redis
+        || cfg.events.store == StoreBackend::Redis
+        || cfg.rate_limit.shared;
+    if !uses {
+        return Ok(None);
+    }
+    let conn = crate::storage::redis_conn::connect(&cfg.redis)?;
+    let (task, up) = crate::storage::redis_health::monitor(conn);
+    tasks.push(Box::pin(task));
+    Ok(Some(up))
+}
+
 /// The event hub over the configured log. A shared (Redis) log also yields the task that
 /// follows it, publishing other replicas' events here.
 pub async fn hub(

@@ -7,6 +7,7 @@
 //! health) stop.
 mod admin;
 mod components;
+mod health;
 mod lifecycle;
 pub mod sandboxed;
 mod security;
@@ -67,9 +68,11 @@ impl App {
         clock: Arc<dyn WallClock>,
     ) -> Result<App, StartError> {
         let creds = config::validate(&config)?;
+        let mut tasks = Vec::new();
         let guard = server::Guard {
             auth: security::authenticator(&config)?,
             tls: security::tls(&config)?,
+            redis_up: components::redis_monitor(&config, &mut tasks)?,
         };
         let upstream = components::upstream(&config, &creds)?;
         let mut closers = Vec::new();
@@ -80,7 +83,6 @@ impl App {
             config.server.default_deadline(),
             config.upstream.default_program_id.clone(),
         );
-        let mut tasks = Vec::new();
         let hub = components::hub(&config, &mut closers, &mut tasks).await?;
         let verifier = Verifier::new(
             &creds.webhook_secrets,

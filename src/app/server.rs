@@ -24,7 +24,6 @@ use crate::proto::{
         verification_event_service_server::VerificationEventServiceServer,
     },
 };
-use crate::upstream::breaker::BreakerState;
 use crate::webhook::{self, WebhookState};
 
 /// The fully-qualified names of the Atelio-facing services (health keys).
@@ -34,7 +33,7 @@ pub const SERVICE_NAMES: [&str; 3] = [
     "atelio.gateway.v1.BeneficialOwnerService",
 ];
 
-const EVENTS_SERVICE: &str = "atelio.gateway.v1.VerificationEventService";
+pub(super) const EVENTS_SERVICE: &str = "atelio.gateway.v1.VerificationEventService";
 
 /// gzip both ways and explicit message-size limits on a generated service.
 macro_rules! limits {
@@ -71,6 +70,8 @@ pub struct Guard {
     pub auth: Option<Arc<Authenticator>>,
     /// TLS, with client certificates when a client CA is configured.
     pub tls: Option<ServerTlsConfig>,
+    /// Whether the shared Redis answers (`None`: no Redis in use).
+    pub redis_up: Option<watch::Receiver<bool>>,
 }
 
 /// Serves gRPC until the stop flag is set.
@@ -100,7 +101,12 @@ pub async fn grpc(
             .set_service_status(name, tonic_health::ServingStatus::Serving)
             .await;
     }
-    let health_task = tokio::spawn(breaker_to_health(gw.clone(), reporter, phases.draining));
+    let health_task = tokio::spawn(super::health::track(
+        gw.clone(),
+        reporter,
+        phases.draining,
+        guard.redis_up,
+    ));
     tracing::info!(grpc_addr = %listener.local_addr().map_err(|e| StartError::Startup(e.to_string()))?, "gateway serving");
     let mut builder = Server::builder();
     if let Some(tls) = guard.tls {
@@ -198,34 +204,4 @@ fn serve_webhooks(
             .await
             .map_err(failed)
     })
-}
-
-/// The Atelio services report NOT_SERVING while the circuit breaker is open (Atelio is failing);
-/// the overall status ("") stays SERVING because the process itself is healthy and restarting
-/// or unreadying every replica would not bring Atelio back.
-/// Once draining starts every service, and the overall status, reports NOT_SERVING for good.
-async fn breaker_to_health(
-    gw: Gateway,
-    reporter: tonic_health::server::HealthReporter,
-    mut draining: watch::Receiver<bool>,
-) {
-    use tonic_health::ServingStatus::{NotServing, Serving};
-    let mut states = gw.upstream().breaker().subscribe();
-    loop {
-        let status = match *states.borrow_and_update() {
-            BreakerState::Open => NotServing,
-            _ => Serving,
-        };
-        for name in SERVICE_NAMES {
-            reporter.set_service_status(name, status).await;
-        }
-        tokio::select! {
-            changed = states.changed() => if changed.is_err() { break },
-            _ = draining.wait_for(|d| *d) => break,
-        }
-    }
-    let _ = draining.wait_for(|d| *d).await;
-    for name in SERVICE_NAMES.iter().chain(&["", EVENTS_SERVICE]) {
-        reporter.set_service_status(name, NotServing).await;
-    }
 }

@@ -3,6 +3,7 @@
 //! connection, run by its callers when free and by a database thread under contention, with
 //! group commit and checkpoints off the callers' path.
 pub mod redis_conn;
+pub mod redis_health;
 pub mod redis_server;
 pub mod sqlite;
 

@@ -1,7 +1,8 @@
 //! The event relay across two gateway processes on one real `redis-server` (AOF on): a webhook
 //! posted to replica A reaches a subscriber on replica B; a subscriber moving from A to B with
 //! its cursor sees no gap and no duplicate; with Redis killed a webhook gets 503 (Atelio will
-//! retry) and after a restart every acknowledged event is still there and new ones are taken.
+//! retry) and health turns NOT_SERVING; after a restart health is SERVING again, every
+//! acknowledged event is still there and new ones are taken.
 use std::time::Duration;
 
 use atelio_gateway::proto::v1 as pb;
@@ -137,6 +138,25 @@ async fn replicas_share_one_ordered_event_log() {
     drop((a.kill(), b.kill()));
 }
 
+/// Waits (up to 5 s) for the overall gRPC health status (1 SERVING, 2 NOT_SERVING).
+async fn health_becomes(gw: &GatewayProcess, want: i32) {
+    use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+    let channel = Channel::from_shared(format!("http://{}", gw.addr))
+        .expect("uri")
+        .connect_lazy();
+    let mut health = HealthClient::new(channel);
+    for _ in 0..100 {
+        let req = HealthCheckRequest {
+            service: String::new(),
+        };
+        if health.check(req).await.map(|r| r.into_inner().status).ok() == Some(want) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("health never became {want}");
+}
+
 fn customer_of(i: u32) -> String {
     event(i)["customer_id"].as_str().expect("id").to_string()
 }
@@ -150,7 +170,9 @@ async fn acknowledged_events_survive_a_redis_crash_and_ingest_resumes() {
     assert_eq!(post(&a, 1).await, 200);
     redis.kill();
     assert_eq!(post(&a, 2).await, 503, "Atelio is told to retry");
+    health_becomes(&a, 2).await;
     redis.restart();
+    health_becomes(&a, 1).await;
     let mut status = 0;
     for _ in 0..50 {
         status = post(&a, 2).await;
