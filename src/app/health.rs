@@ -49,7 +49,7 @@ pub async fn track(
         };
         set_all(&reporter, atelio, rest).await;
         tokio::select! {
-            ok = states.changed() => if !ok.is_ok() { break },
+            ok = states.changed() => if ok.is_err() { break },
             ok = changed(&mut redis_up) => if !ok { redis_up = None },
             _ = draining.wait_for(|d| *d) => break,
         }
