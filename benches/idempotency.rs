@@ -1,6 +1,6 @@
 //! Benchmark of the idempotency step (not a test): what `Idempotency::once` adds to a mutating
 //! call — begin (write the in-flight record) + complete (store the outcome) — with the SQLite
-//! store (and the memory store for comparison), sequentially (latency) and with 64 concurrent
+//! store, the Redis store (on a local redis-server) and the memory store, sequentially (latency) and with 64 concurrent
 //! callers (new records per second). Run: `cargo bench --bench idempotency`.
 use std::{
     sync::Arc,
@@ -11,7 +11,8 @@ use atelio_gateway::{
     deadline::Deadline,
     grpc::{Call, GatewayError},
     idempotency::{
-        Idempotency, IdempotencyStore, SystemClock, memory::MemoryStore, sqlite::SqliteStore,
+        Idempotency, IdempotencyStore, SystemClock, memory::MemoryStore, redis_store::RedisStore,
+        sqlite::SqliteStore,
     },
     proto::v1 as pb,
 };
@@ -118,6 +119,17 @@ fn main() {
         bench(
             "idempotency step, SQLite store (WAL, synchronous=NORMAL, batched commits)",
             Arc::new(sqlite),
+        )
+        .await;
+        let redis = atelio_gateway::storage::redis_server::RedisServer::start(true);
+        let conn = redis::Client::open(redis.url())
+            .expect("url")
+            .get_connection_manager()
+            .await
+            .expect("redis");
+        bench(
+            "idempotency step, Redis store (AOF, appendfsync always, one Lua script per step)",
+            Arc::new(RedisStore::new(conn, "bench", Arc::new(SystemClock))),
         )
         .await;
         bench(

@@ -1,7 +1,8 @@
 //! Benchmark of the inbound path (not a test): webhook ingest (signature verified + durably
 //! stored in SQLite), webhook → subscriber latency with 100 subscribers at rising rates, and the
 //! memory of an idle subscriber. The gateway is the release binary in its own process; the load
-//! generator (this process) runs on the same machine. Run: `cargo bench --bench webhooks`.
+//! generator (this process) runs on the same machine. Run: `cargo bench --bench webhooks`;
+//! `BENCH_STORE=redis cargo bench --bench webhooks` does the same with every store on Redis.
 #[path = "support/gateway.rs"]
 mod gateway;
 #[path = "support/http1.rs"]
@@ -20,7 +21,12 @@ fn main() {
         .expect("runtime");
     rt.block_on(async {
         let gw = gateway::Gateway::start();
-        println!("webhook ingest (verified + stored in SQLite, 200 only after commit)");
+        let store = if std::env::var("BENCH_STORE").as_deref() == Ok("redis") {
+            "Redis (AOF, appendfsync always)"
+        } else {
+            "SQLite"
+        };
+        println!("webhook ingest (verified + stored in {store}, 200 only after the write)");
         let one = rounds(5, || load::ingest(&gw.webhook_url, 1, 10_000)).await;
         println!("  one at a time:         {}", one.line());
         let many = rounds(5, || load::ingest(&gw.webhook_url, 64, 40_000)).await;

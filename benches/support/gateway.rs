@@ -1,5 +1,6 @@
-//! Starts the release gateway binary for a benchmark: SQLite in a temp dir, logs at `warn`,
-//! addresses read from its startup lines.
+//! Starts the release gateway binary for a benchmark: SQLite in a temp dir (or, with
+//! `BENCH_STORE=redis`, every store on a local redis-server with AOF `appendfsync always`), logs
+//! at `warn`, addresses read from its startup lines.
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -11,6 +12,7 @@ pub const SECRET: &str = "whsec_bench_9f2c7e1a4b6d8f0a3c5e7b9d1f3a5c7e";
 pub struct Gateway {
     child: Child,
     _dir: tempfile::TempDir,
+    _redis: Option<atelio_gateway::storage::redis_server::RedisServer>,
     pub grpc_url: String,
     pub webhook_url: String,
     pub pid: u32,
@@ -25,8 +27,16 @@ impl Gateway {
     pub fn start() -> Gateway {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("bench.sqlite3");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_atelio-gateway"))
-            .env_clear()
+        let redis = (std::env::var("BENCH_STORE").as_deref() == Ok("redis"))
+            .then(|| atelio_gateway::storage::redis_server::RedisServer::start(true));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_atelio-gateway"));
+        cmd.env_clear();
+        if let Some(r) = &redis {
+            cmd.env("ATELIO_GATEWAY__IDEMPOTENCY__STORE", "redis")
+                .env("ATELIO_GATEWAY__EVENTS__STORE", "redis")
+                .env("ATELIO_GATEWAY__REDIS__URL", r.url());
+        }
+        let mut child = cmd
             .env("ATELIO_GATEWAY__SERVER__GRPC_ADDR", "127.0.0.1:0")
             .env("ATELIO_GATEWAY__WEBHOOK__LISTEN_ADDR", "127.0.0.1:0")
             .env("ATELIO_GATEWAY__ADMIN__LISTEN_ADDR", "127.0.0.1:0")
@@ -75,6 +85,7 @@ impl Gateway {
         Gateway {
             child,
             _dir: dir,
+            _redis: redis,
             grpc_url: format!("http://{grpc}"),
             webhook_url: format!("http://{webhook}/webhooks/atelio"),
             pid,
