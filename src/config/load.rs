@@ -183,11 +183,12 @@ fn check_redis(cfg: &Config) -> Result<(), ConfigError> {
             )
         })?;
     match url::Url::parse(url.expose()) {
-        Ok(u) if matches!(u.scheme(), "redis" | "rediss") => Ok(()),
-        _ => Err(ConfigError::new(
+        Ok(u) if u.scheme() == "redis" => Ok(()),
+        Ok(u) if u.scheme() == "rediss" => Err(ConfigError::new(
             "redis.url",
-            "must be a redis:// or rediss:// URL",
+            "TLS to Redis (rediss://) is not supported by this build",
         )),
+        _ => Err(ConfigError::new("redis.url", "must be a redis:// URL")),
     }
 }
 

@@ -107,7 +107,8 @@ impl Default for ShutdownConfig {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RedisConfig {
-    /// `redis://[:password@]host:port/db` (or `rediss://`); may hold a password, so it is a
+    /// `redis://[:password@]host:port/db` (TLS, `rediss://`, is not supported yet); may hold a
+    /// password, so it is a
     /// secret (e.g. `ATELIO_GATEWAY__REDIS__URL` from a Kubernetes Secret).
     pub url: Option<Secret>,
     /// Prefix (and Redis Cluster hash tag) of every key. Default `atelio-gateway`.
