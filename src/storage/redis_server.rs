@@ -1,6 +1,7 @@
 //! A throwaway `redis-server` on a free loopback port, for the test suite and the benchmarks
 //! (never used by the gateway itself). It runs under a small shell watchdog that stops it when
-//! the test process is gone, so an aborted run leaves no server behind. `kill` and `restart`
+//! the test process is gone (and then removes its data directory), so an aborted run leaves no
+//! server or files behind. `kill` and `restart`
 //! (same port, same directory, so an AOF file survives) let tests take Redis away mid-run.
 use std::{
     io::{BufRead, BufReader},
@@ -55,7 +56,7 @@ impl RedisServer {
         let aof = if self.append_only { "yes" } else { "no" };
         let script = "redis-server \"$@\" >/dev/null 2>&1 & r=$!; echo $r; \
             while kill -0 \"$WATCH\" 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 0.3; done; \
-            kill -9 $r 2>/dev/null";
+            kill -9 $r 2>/dev/null; kill -0 \"$WATCH\" 2>/dev/null || rm -rf \"$DATA\"";
         let mut child = Command::new("sh")
             .args(["-c", script, "sh"])
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
@@ -63,6 +64,7 @@ impl RedisServer {
             .arg("--dir")
             .arg(&self.dir)
             .env("WATCH", std::process::id().to_string())
+            .env("DATA", &self.dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
