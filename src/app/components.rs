@@ -3,6 +3,8 @@
 //! log behind the hub, and their background maintenance loops.
 use std::{sync::Arc, time::Duration};
 
+use redis::aio::ConnectionManager;
+
 use super::{StartError, lifecycle::Closer};
 use crate::config::{Config, Credentials, StoreBackend};
 use crate::events::hub::Hub;
@@ -23,15 +25,17 @@ use crate::upstream::retry::{RetryBudget, RetryPolicy};
 pub async fn idempotency(
     cfg: &Config,
     clock: Arc<dyn WallClock>,
+    redis: Option<&ConnectionManager>,
     closers: &mut Vec<Closer>,
 ) -> Result<Idempotency, StartError> {
     let c = &cfg.idempotency;
     let store: Arc<dyn IdempotencyStore> = match c.store {
         StoreBackend::Memory => Arc::new(MemoryStore::new(c.memory_max_records, clock)),
-        StoreBackend::Redis => {
-            let conn = crate::storage::redis_conn::connect(&cfg.redis)?;
-            Arc::new(RedisStore::new(conn, &cfg.redis.key_prefix, clock))
-        }
+        StoreBackend::Redis => Arc::new(RedisStore::new(
+            shared(redis)?,
+            &cfg.redis.key_prefix,
+            clock,
+        )),
         StoreBackend::Sqlite => {
             let path = c.sqlite_path.clone();
             let opened = tokio::task::spawn_blocking(move || SqliteStore::open(&path, clock))
@@ -50,7 +54,11 @@ pub async fn idempotency(
 }
 
 /// The outbound pipeline for the configured Atelio credentials.
-pub fn upstream(cfg: &Config, creds: &Credentials) -> Result<Upstream, StartError> {
+pub fn upstream(
+    cfg: &Config,
+    creds: &Credentials,
+    redis: Option<&ConnectionManager>,
+) -> Result<Upstream, StartError> {
     let client = AtelioClient::new(&cfg.upstream, creds).map_err(StartError::Startup)?;
     let r = &cfg.rate_limit;
     // With a shared budget, the local limiter is only the fallback: this replica's share.
@@ -68,9 +76,13 @@ pub fn upstream(cfg: &Config, creds: &Credentials) -> Result<Upstream, StartErro
         ..RateLimitConfig::default()
     });
     let limiter = if r.shared {
-        let conn = crate::storage::redis_conn::connect(&cfg.redis)?;
         let prefix = &cfg.redis.key_prefix;
-        limiter.with_shared(SharedBudget::new(conn, prefix, r.per_minute, r.burst))
+        limiter.with_shared(SharedBudget::new(
+            shared(redis)?,
+            prefix,
+            r.per_minute,
+            r.burst,
+        ))
     } else {
         limiter
     };
@@ -117,27 +129,33 @@ pub async fn purge_loop(store: Arc<dyn IdempotencyStore>, every: Duration) {
 /// A task to run beside the servers (aborted at shutdown).
 pub type Task = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
-/// With any Redis use: the task that PINGs it and the flag health follows.
-pub fn redis_monitor(
+/// With any Redis use: the one multiplexed connection every Redis-backed part shares, the task
+/// that PINGs it (pushed to `tasks`) and the flag health follows.
+pub fn redis(
     cfg: &Config,
     tasks: &mut Vec<Task>,
-) -> Result<Option<tokio::sync::watch::Receiver<bool>>, StartError> {
-    let uses = cfg.idempotency.store == StoreBackend::Redis
-        || cfg.events.store == StoreBackend::Redis
-        || cfg.rate_limit.shared;
-    if !uses {
+) -> Result<Option<(ConnectionManager, tokio::sync::watch::Receiver<bool>)>, StartError> {
+    if !cfg.uses_redis() {
         return Ok(None);
     }
     let conn = crate::storage::redis_conn::connect(&cfg.redis)?;
-    let (task, up) = crate::storage::redis_health::monitor(conn);
+    let (task, up) = crate::storage::redis_health::monitor(conn.clone());
     tasks.push(Box::pin(task));
-    Ok(Some(up))
+    Ok(Some((conn, up)))
+}
+
+/// The shared connection (present whenever config names a Redis part).
+fn shared(redis: Option<&ConnectionManager>) -> Result<ConnectionManager, StartError> {
+    redis
+        .cloned()
+        .ok_or_else(|| StartError::Startup("redis: no connection configured".into()))
 }
 
 /// The event hub over the configured log. A shared (Redis) log also yields the task that
 /// follows it, publishing other replicas' events here.
 pub async fn hub(
     cfg: &Config,
+    redis: Option<&ConnectionManager>,
     closers: &mut Vec<Closer>,
     tasks: &mut Vec<Task>,
 ) -> Result<Arc<Hub>, StartError> {
@@ -151,7 +169,8 @@ pub async fn hub(
     let log: Arc<dyn EventLog> = match e.store {
         StoreBackend::Memory => Arc::new(MemoryLog::new(retention, clock)),
         StoreBackend::Redis => {
-            let conn = crate::storage::redis_conn::connect(&cfg.redis)?;
+            let conn = shared(redis)?;
+            // Blocking reads get a connection of their own: they would stall the shared one.
             let blocking = crate::storage::redis_conn::connect(&cfg.redis)?;
             let prefix = &cfg.redis.key_prefix;
             let log =

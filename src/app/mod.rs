@@ -69,21 +69,23 @@ impl App {
     ) -> Result<App, StartError> {
         let creds = config::validate(&config)?;
         let mut tasks = Vec::new();
+        let (redis, redis_up) = components::redis(&config, &mut tasks)?.unzip();
         let guard = server::Guard {
             auth: security::authenticator(&config)?,
             tls: security::tls(&config)?,
-            redis_up: components::redis_monitor(&config, &mut tasks)?,
+            redis_up,
         };
-        let upstream = components::upstream(&config, &creds)?;
+        let upstream = components::upstream(&config, &creds, redis.as_ref())?;
         let mut closers = Vec::new();
-        let idempotency = components::idempotency(&config, clock, &mut closers).await?;
+        let idempotency =
+            components::idempotency(&config, clock, redis.as_ref(), &mut closers).await?;
         let gateway = Gateway::new(
             upstream,
             idempotency,
             config.server.default_deadline(),
             config.upstream.default_program_id.clone(),
         );
-        let hub = components::hub(&config, &mut closers, &mut tasks).await?;
+        let hub = components::hub(&config, redis.as_ref(), &mut closers, &mut tasks).await?;
         let verifier = Verifier::new(
             &creds.webhook_secrets,
             Duration::from_secs(config.webhook.tolerance_s),

@@ -7,7 +7,7 @@ use figment::{
     providers::{Env, Format, Serialized, Toml},
 };
 
-use super::{Config, Credentials, Secret, StoreBackend};
+use super::{Config, Credentials, Secret};
 
 /// A configuration problem, naming the offending key.
 #[derive(Debug, thiserror::Error)]
@@ -160,10 +160,7 @@ fn check_ops(cfg: &Config) -> Result<(), ConfigError> {
 }
 
 fn check_redis(cfg: &Config) -> Result<(), ConfigError> {
-    let uses_redis = cfg.idempotency.store == StoreBackend::Redis
-        || cfg.events.store == StoreBackend::Redis
-        || cfg.rate_limit.shared;
-    if !uses_redis {
+    if !cfg.uses_redis() {
         return Ok(());
     }
     positive(

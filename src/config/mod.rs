@@ -354,6 +354,15 @@ impl Default for LogConfig {
     }
 }
 
+impl Config {
+    /// Whether any shared concern lives in Redis (a store, or the shared rate limit).
+    pub fn uses_redis(&self) -> bool {
+        self.idempotency.store == StoreBackend::Redis
+            || self.events.store == StoreBackend::Redis
+            || self.rate_limit.shared
+    }
+}
+
 impl ServerConfig {
     /// The default (and longest) deadline.
     pub fn default_deadline(&self) -> Duration {
