@@ -122,11 +122,7 @@ fn main() {
         )
         .await;
         let redis = atelio_gateway::storage::redis_server::RedisServer::start(true);
-        let conn = redis::Client::open(redis.url())
-            .expect("url")
-            .get_connection_manager()
-            .await
-            .expect("redis");
+        let conn = redis.connection().await;
         bench(
             "idempotency step, Redis store (AOF, appendfsync always, one Lua script per step)",
             Arc::new(RedisStore::new(conn, "bench", Arc::new(SystemClock))),

@@ -18,7 +18,10 @@ use opentelemetry_sdk::{
 };
 use tracing::Subscriber;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
-use tracing_subscriber::{EnvFilter, Layer, fmt, fmt::MakeWriter, layer::SubscriberExt};
+use tracing_subscriber::{
+    EnvFilter, Layer, filter::Targets, fmt, fmt::MakeWriter, layer::SubscriberExt,
+    registry::LookupSpan,
+};
 
 use crate::config::{LogConfig, LogFormat, TelemetryConfig};
 
@@ -51,18 +54,13 @@ pub fn provider(cfg: &TelemetryConfig) -> Result<SdkTracerProvider, String> {
         .build())
 }
 
-/// The subscriber for `log`, writing to `writer`, with spans going to `provider`.
-pub fn build_with<W>(
-    log: &LogConfig,
-    writer: W,
-    provider: &SdkTracerProvider,
-) -> Box<dyn Subscriber + Send + Sync>
+/// The log output layer for `log`, writing to `writer`.
+fn output<S, W>(log: &LogConfig, writer: W) -> Box<dyn Layer<S> + Send + Sync>
 where
+    S: Subscriber + for<'a> LookupSpan<'a>,
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
-    let filter = EnvFilter::try_new(&log.level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let otel = tracing_opentelemetry::layer().with_tracer(provider.tracer("atelio-gateway"));
-    let output = match log.format {
+    match log.format {
         LogFormat::Json => fmt::layer()
             .event_format(trace_id::WithTraceId(
                 fmt::format().json().with_current_span(true),
@@ -71,33 +69,52 @@ where
             .with_writer(writer)
             .boxed(),
         LogFormat::Pretty => fmt::layer().pretty().with_writer(writer).boxed(),
-    };
-    Box::new(
-        tracing_subscriber::registry()
-            .with(filter)
-            .with(otel)
-            .with(output),
-    )
+    }
 }
 
-/// The subscriber for `log` with ids minted but nothing exported (tests, tools).
-pub fn build<W>(log: &LogConfig, writer: W) -> Box<dyn Subscriber + Send + Sync>
+/// The subscriber for `log`, writing to `writer`, with spans going to `provider`. When
+/// `exporting`, the gateway's spans (INFO and above) reach the tracer whatever `log.level`
+/// filters out of the log; otherwise `log.level` is one global filter (spans the log does not
+/// show cost nothing).
+pub fn build_with<W>(
+    log: &LogConfig,
+    writer: W,
+    provider: &SdkTracerProvider,
+    exporting: bool,
+) -> Box<dyn Subscriber + Send + Sync>
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
-    let off = provider(&TelemetryConfig::default()).expect("no exporter to build");
-    build_with(log, writer, &off)
+    let filter = EnvFilter::try_new(&log.level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let tracer = provider.tracer("atelio-gateway");
+    if exporting {
+        let spans = Targets::new().with_target("atelio_gateway", tracing::Level::INFO);
+        let otel = tracing_opentelemetry::layer().with_tracer(tracer);
+        let registry = tracing_subscriber::registry().with(otel.with_filter(spans));
+        Box::new(registry.with(output(log, writer).with_filter(filter)))
+    } else {
+        let otel = tracing_opentelemetry::layer().with_tracer(tracer);
+        let registry = tracing_subscriber::registry().with(filter).with(otel);
+        Box::new(registry.with(output(log, writer)))
+    }
 }
 
 /// Installs the global subscriber writing to stdout. Call once, from `main`, inside the runtime.
 pub fn init(log: &LogConfig, cfg: &TelemetryConfig) -> Telemetry {
-    let provider = provider(cfg).unwrap_or_else(|e| {
-        eprintln!("OpenTelemetry export off: {e}");
-        provider(&TelemetryConfig::default()).expect("no exporter to build")
-    });
-    if let Err(e) =
-        tracing::subscriber::set_global_default(build_with(log, std::io::stdout, &provider))
-    {
+    let (provider, exporting) = match provider(cfg) {
+        Ok(p) => (p, cfg.otlp_endpoint.is_some()),
+        Err(e) => {
+            eprintln!("OpenTelemetry export off: {e}");
+            let off = provider(&TelemetryConfig::default()).expect("no exporter to build");
+            (off, false)
+        }
+    };
+    if let Err(e) = tracing::subscriber::set_global_default(build_with(
+        log,
+        std::io::stdout,
+        &provider,
+        exporting,
+    )) {
         eprintln!("tracing subscriber already installed: {e}");
     }
     Telemetry { provider }
@@ -118,6 +135,9 @@ impl Telemetry {
 /// Makes `span` a child of the W3C `traceparent` in `headers`, if there is one, and records its
 /// trace id. Call before the span is first entered.
 pub fn adopt_parent(span: &tracing::Span, headers: &http::HeaderMap) {
+    if span.is_disabled() {
+        return; // filtered out by `log.level`: no ids to mint, nothing to record
+    }
     if headers.contains_key("traceparent") {
         let parent = TraceContextPropagator::new().extract(&HeaderExtractor(headers));
         let _ = span.set_parent(parent);

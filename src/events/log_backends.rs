@@ -44,11 +44,7 @@ async fn sqlite() -> Backend {
 async fn redis() -> Backend {
     let server = crate::storage::redis_server::RedisServer::shared();
     let clock = Arc::new(ManualClock::new(1_700_000_000_000));
-    let conn = ::redis::Client::open(server.url())
-        .expect("url")
-        .get_connection_manager()
-        .await
-        .expect("redis connects");
+    let conn = server.connection().await;
     let prefix = uuid::Uuid::new_v4().to_string();
     let log = RedisLog::new(conn, &prefix, RETENTION, clock.clone());
     Backend {

@@ -46,6 +46,15 @@ impl RedisServer {
         SHARED.get_or_init(|| RedisServer::start(false))
     }
 
+    /// A multiplexed connection to it.
+    pub async fn connection(&self) -> redis::aio::ConnectionManager {
+        redis::Client::open(self.url())
+            .expect("a loopback redis URL")
+            .get_connection_manager()
+            .await
+            .expect("the local redis-server accepts connections")
+    }
+
     /// `redis://127.0.0.1:PORT/`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)

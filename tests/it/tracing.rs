@@ -2,7 +2,8 @@
 //! subscriber: a call carrying a W3C `traceparent` yields one trace holding the gRPC request
 //! span, the RPC span and one span per upstream attempt (with its number); the scripted upstream
 //! receives a `traceparent` of that trace naming each attempt span; JSON log lines inside the
-//! request carry the trace id. A call without `traceparent` starts a trace of its own.
+//! request carry the trace id. A call without `traceparent` starts a trace of its own, exported
+//! even when the log level filters INFO out.
 use std::sync::{Arc, Mutex};
 
 use atelio_gateway::config::{LogConfig, LogFormat};
@@ -64,6 +65,7 @@ async fn one_trace_spans_the_rpc_and_every_upstream_attempt() {
         &log,
         logs.clone(),
         &provider,
+        true,
     ));
     let app = spawn_app().await;
     let path = format!("/customers/{CUSTOMER_ID}");
@@ -142,11 +144,16 @@ async fn a_call_without_traceparent_starts_its_own_trace_and_passes_it_on() {
     let provider = SdkTracerProvider::builder()
         .with_simple_exporter(exporter.clone())
         .build();
-    let log = LogConfig::default();
+    // Logging at `warn` must not switch the export of the gateway's INFO spans off.
+    let log = LogConfig {
+        level: "warn".into(),
+        format: LogFormat::Json,
+    };
     let _guard = tracing::subscriber::set_default(atelio_gateway::telemetry::build_with(
         &log,
         std::io::sink,
         &provider,
+        true,
     ));
     let app = spawn_app().await;
     let path = format!("/customers/{CUSTOMER_ID}");
