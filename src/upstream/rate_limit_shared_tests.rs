@@ -50,7 +50,20 @@ async fn two_replicas_share_one_burst_and_one_pause() {
     let a = replica(&server.url(), &prefix, 600, 10).await;
     let b = replica(&server.url(), &prefix, 600, 10).await;
     a.pause_for(Duration::from_secs(5));
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // pause_for shares the pause in the background: wait until Redis holds it.
+    let mut redis = server.connection().await;
+    let key = format!("{{{prefix}}}:rate:pause");
+    for _ in 0..100 {
+        let held: Option<u64> = ::redis::cmd("GET")
+            .arg(&key)
+            .query_async(&mut redis)
+            .await
+            .expect("get");
+        if held.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let held = b.acquire("c", soon()).await;
     assert!(
         matches!(held, Err(RateLimited::Global { retry_after }) if retry_after > Duration::from_secs(3)),

@@ -152,8 +152,19 @@ async fn an_edited_tokens_file_takes_effect_without_a_restart() {
     eventually(&app, READER, Code::Ok).await;
 
     // A broken edit is refused: the callers loaded before stay in force.
+    let refused = || {
+        let reloads = &atelio_gateway::metrics::get().auth_reloads;
+        reloads.with_label_values(&["invalid"]).get()
+    };
+    let before = refused();
     std::fs::write(&file, "[[caller]]\nname = \"x\"\n").expect("write");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..100 {
+        if refused() > before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(refused() > before, "the broken edit was read and refused");
     assert_eq!(code_of(&app, Some(READER)).await, Code::Ok);
 
     // Removing a caller locks it out.
