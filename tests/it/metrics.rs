@@ -116,68 +116,60 @@ async fn the_scrape_shows_what_the_run_did() {
         .await
         .expect("text");
     let v = |s: &str| value(&text, s);
-    assert_eq!(
-        v(
-            r#"atelio_gateway_rpc_requests_total{caller="anonymous",code="OK",method="CreateCustomer",service="CustomerService"}"#
+    // (series, value the run must have produced). The one `customers.create` attempt shows the
+    // replay never reached Atelio.
+    let expected = [
+        (
+            r#"atelio_gateway_rpc_requests_total{caller="anonymous",code="OK",method="CreateCustomer",service="CustomerService"}"#,
+            2.0,
         ),
-        2.0
-    );
-    assert_eq!(
-        v(
-            r#"atelio_gateway_rpc_requests_total{caller="anonymous",code="OK",method="GetCustomer",service="CustomerService"}"#
+        (
+            r#"atelio_gateway_rpc_requests_total{caller="anonymous",code="OK",method="GetCustomer",service="CustomerService"}"#,
+            1.0,
         ),
-        1.0
-    );
-    assert_eq!(
-        v(
-            r#"atelio_gateway_rpc_requests_total{caller="anonymous",code="INVALID_ARGUMENT",method="GetCustomer",service="CustomerService"}"#
+        (
+            r#"atelio_gateway_rpc_requests_total{caller="anonymous",code="INVALID_ARGUMENT",method="GetCustomer",service="CustomerService"}"#,
+            1.0,
         ),
-        1.0
-    );
-    assert_eq!(
-        v(
-            r#"atelio_gateway_rpc_duration_seconds_count{method="CreateCustomer",service="CustomerService"}"#
+        (
+            r#"atelio_gateway_rpc_duration_seconds_count{method="CreateCustomer",service="CustomerService"}"#,
+            2.0,
         ),
-        2.0
-    );
-    assert_eq!(
-        v(r#"atelio_gateway_upstream_requests_total{route="customers.create",status="201"}"#),
-        1.0,
-        "the replay never reached Atelio"
-    );
-    assert_eq!(
-        v(r#"atelio_gateway_upstream_requests_total{route="customers.get",status="503"}"#),
-        1.0
-    );
-    assert_eq!(
-        v(r#"atelio_gateway_upstream_requests_total{route="customers.get",status="200"}"#),
-        1.0
-    );
-    assert_eq!(
-        v(r#"atelio_gateway_upstream_retries_total{reason="server_error"}"#),
-        1.0
-    );
-    assert_eq!(
-        v(r#"atelio_gateway_idempotency_outcomes_total{outcome="replay"}"#),
-        1.0
-    );
-    assert_eq!(
-        v(r#"atelio_gateway_webhooks_total{outcome="accepted"}"#),
-        1.0
-    );
-    assert_eq!(
-        v(r#"atelio_gateway_webhooks_total{outcome="duplicate"}"#),
-        1.0
-    );
-    assert_eq!(
-        v(r#"atelio_gateway_webhooks_total{outcome="bad_signature"}"#),
-        1.0
-    );
-    assert_eq!(v(r#"atelio_gateway_webhooks_total{outcome="stale"}"#), 1.0);
-    assert_eq!(v("atelio_gateway_events_stored_total"), 1.0);
-    assert_eq!(v("atelio_gateway_event_subscribers"), 1.0);
-    assert_eq!(v("atelio_gateway_breaker_state"), 0.0);
-    assert_eq!(v("atelio_gateway_rate_limit_rejections_total"), 0.0);
+        (
+            r#"atelio_gateway_upstream_requests_total{route="customers.create",status="201"}"#,
+            1.0,
+        ),
+        (
+            r#"atelio_gateway_upstream_requests_total{route="customers.get",status="503"}"#,
+            1.0,
+        ),
+        (
+            r#"atelio_gateway_upstream_requests_total{route="customers.get",status="200"}"#,
+            1.0,
+        ),
+        (
+            r#"atelio_gateway_upstream_retries_total{reason="server_error"}"#,
+            1.0,
+        ),
+        (
+            r#"atelio_gateway_idempotency_outcomes_total{outcome="replay"}"#,
+            1.0,
+        ),
+        (r#"atelio_gateway_webhooks_total{outcome="accepted"}"#, 1.0),
+        (r#"atelio_gateway_webhooks_total{outcome="duplicate"}"#, 1.0),
+        (
+            r#"atelio_gateway_webhooks_total{outcome="bad_signature"}"#,
+            1.0,
+        ),
+        (r#"atelio_gateway_webhooks_total{outcome="stale"}"#, 1.0),
+        ("atelio_gateway_events_stored_total", 1.0),
+        ("atelio_gateway_event_subscribers", 1.0),
+        ("atelio_gateway_breaker_state", 0.0),
+        ("atelio_gateway_rate_limit_rejections_total", 0.0),
+    ];
+    for (series, want) in expected {
+        assert_eq!(v(series), want, "{series}");
+    }
     assert!(v("atelio_gateway_subscriber_lag_events_count") >= 1.0);
     for probe in ["livez", "readyz"] {
         let status = http
