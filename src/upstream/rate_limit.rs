@@ -25,9 +25,6 @@ use crate::deadline::Deadline;
 type Direct =
     governor::RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<TokioInstant>>;
 
-/// How long the local share serves after the shared budget failed to answer.
-const SHARED_RETRY: Duration = Duration::from_secs(1);
-
 /// The longest pause one upstream 429 can impose.
 pub const MAX_PAUSE: Duration = Duration::from_secs(60);
 
@@ -169,30 +166,8 @@ impl RateLimiter {
     }
 
     async fn acquire_global(&self, limit: Instant) -> Result<(), RateLimited> {
-        if let Some(budget) = self.shared.as_ref().filter(|_| !self.on_fallback()) {
-            let gauge = &crate::metrics::get().rate_limit_shared;
-            match budget
-                .reserve(limit.saturating_duration_since(Instant::now()))
-                .await
-            {
-                Ok(shared::Shared::Granted(wait)) => {
-                    gauge.set(1);
-                    tokio::time::sleep(wait).await;
-                    return Ok(());
-                }
-                Ok(shared::Shared::Refused(wait)) => {
-                    gauge.set(1);
-                    return Err(RateLimited::Global { retry_after: wait });
-                }
-                Err(e) => {
-                    if gauge.get() == 1 {
-                        tracing::warn!(error = ?e.kind(), "shared rate limit unreachable; using the local share");
-                    }
-                    gauge.set(0);
-                    *self.local_until.lock().unwrap_or_else(|p| p.into_inner()) =
-                        Some(Instant::now() + SHARED_RETRY);
-                }
-            }
+        if let Some(answer) = self.try_shared(limit).await {
+            return answer;
         }
         let Some(slot) = self.reserve(limit)? else {
             return Ok(());
@@ -222,12 +197,6 @@ impl RateLimiter {
             }
             tokio::time::sleep(wait).await;
         }
-    }
-
-    /// Whether Redis failed recently (the local share serves until `SHARED_RETRY` has passed).
-    fn on_fallback(&self) -> bool {
-        let until = *self.local_until.lock().unwrap_or_else(|p| p.into_inner());
-        until.is_some_and(|u| Instant::now() < u)
     }
 
     /// Takes a permit now (`None`), or reserves the next free slot within `limit`.

@@ -7,6 +7,12 @@ use std::time::Duration;
 
 use redis::{Script, aio::ConnectionManager};
 use std::sync::LazyLock;
+use tokio::time::Instant;
+
+use super::{RateLimited, RateLimiter};
+
+/// How long the local share serves after the shared budget failed to answer.
+const SHARED_RETRY: Duration = Duration::from_secs(1);
 
 /// KEYS: tat, pause. ARGV: interval µs, burst, longest wait µs. Returns {granted, wait µs}.
 static RESERVE: LazyLock<Script> = LazyLock::new(|| {
@@ -107,5 +113,41 @@ impl SharedBudget {
             .invoke_async(&mut self.conn.clone())
             .await?;
         Ok(())
+    }
+}
+
+impl RateLimiter {
+    /// Asks the shared budget, unless there is none or Redis failed within `SHARED_RETRY`:
+    /// `Some` is the answer (after the granted wait), `None` means "use the local share".
+    pub(super) async fn try_shared(&self, limit: Instant) -> Option<Result<(), RateLimited>> {
+        let budget = self.shared.as_ref().filter(|_| !self.on_fallback())?;
+        let gauge = &crate::metrics::get().rate_limit_shared;
+        let max_wait = limit.saturating_duration_since(Instant::now());
+        match budget.reserve(max_wait).await {
+            Ok(Shared::Granted(wait)) => {
+                gauge.set(1);
+                tokio::time::sleep(wait).await;
+                Some(Ok(()))
+            }
+            Ok(Shared::Refused(wait)) => {
+                gauge.set(1);
+                Some(Err(RateLimited::Global { retry_after: wait }))
+            }
+            Err(e) => {
+                if gauge.get() == 1 {
+                    tracing::warn!(error = ?e.kind(), "shared rate limit unreachable; using the local share");
+                }
+                gauge.set(0);
+                *self.local_until.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some(Instant::now() + SHARED_RETRY);
+                None
+            }
+        }
+    }
+
+    /// Whether Redis failed recently (the local share serves until `SHARED_RETRY` has passed).
+    pub(super) fn on_fallback(&self) -> bool {
+        let until = *self.local_until.lock().unwrap_or_else(|p| p.into_inner());
+        until.is_some_and(|u| Instant::now() < u)
     }
 }
