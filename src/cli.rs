@@ -91,6 +91,18 @@ pub struct SandboxArgs {
     /// Fault: probability that an accepted webhook is delivered twice.
     #[arg(long = "sandbox-duplicate-rate", default_value_t = 0.0)]
     pub duplicate_rate: f64,
+    /// Fault: probability that a webhook is held back so later ones overtake it.
+    #[arg(long = "sandbox-reorder-rate", default_value_t = 0.0)]
+    pub reorder_rate: f64,
+    /// Fault: probability that a successful mutating call is committed, then its answer dropped.
+    #[arg(long = "sandbox-lose-answer-rate", default_value_t = 0.0)]
+    pub lose_answer_rate: f64,
+    /// Fault: probability that a successful mutating call is committed, then answered late.
+    #[arg(long = "sandbox-slow-answer-rate", default_value_t = 0.0)]
+    pub slow_answer_rate: f64,
+    /// How late a slow answer comes, ms (past the gateway's attempt timeout).
+    #[arg(long = "sandbox-slow-answer-ms", default_value_t = 15_000)]
+    pub slow_answer_ms: u64,
     /// Fault: after EVERY calls, refuse LEN with 429, e.g. `100:5`.
     #[arg(long = "sandbox-429-burst", value_parser = parse_burst)]
     pub burst: Option<(u64, u64)>,
@@ -167,6 +179,11 @@ impl SandboxArgs {
                 burst_every: self.burst.map_or(0, |b| b.0),
                 burst_len: self.burst.map_or(0, |b| b.1),
                 duplicate_rate: self.duplicate_rate.clamp(0.0, 1.0),
+                reorder_rate: self.reorder_rate.clamp(0.0, 1.0),
+                reorder_delay: std::time::Duration::from_millis(300),
+                lose_answer_rate: self.lose_answer_rate.clamp(0.0, 1.0),
+                slow_answer_rate: self.slow_answer_rate.clamp(0.0, 1.0),
+                slow_answer: std::time::Duration::from_millis(self.slow_answer_ms),
             },
             quirks: self.quirk_config(),
             ..Default::default()

@@ -61,6 +61,11 @@ impl Sandbox {
     }
 
     async fn deliver(&self, sub: &Subscription, body: Bytes) {
+        let f = &self.cfg.faults;
+        if f.reorder_rate > 0.0 && rand::random::<f64>() < f.reorder_rate {
+            // Later events overtake this one (Atelio promises no order).
+            tokio::time::sleep(f.reorder_delay).await;
+        }
         let mut delay = self.cfg.webhook_retry_base;
         for attempt in 1..=self.cfg.webhook_attempts.max(1) {
             let t = chrono::Utc::now().timestamp();

@@ -2,6 +2,10 @@
 //! HTTP status (answered with Atelio's error body), dropped connections (the answer's body
 //! breaks off after its head, so the client sees a connection failure mid-response) and 429
 //! bursts (after every `burst_every` calls, the next `burst_len` get 429 with `Retry-After: 1`).
+//! Lost answers: a mutating call (POST/PATCH/DELETE) that succeeded is committed, then its
+//! answer is lost (`lose_answer_rate`: the connection breaks off; `slow_answer_rate`: the answer
+//! comes only after `slow_answer`, longer than the client waits), the fault that makes a client
+//! see an error for work that was done.
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -32,6 +36,17 @@ pub struct Faults {
     pub burst_len: u64,
     /// Probability that an accepted webhook is delivered a second time.
     pub duplicate_rate: f64,
+    /// Probability that a webhook is held back (`reorder_delay`) so later ones overtake it.
+    pub reorder_rate: f64,
+    /// How long a reordered webhook is held back.
+    pub reorder_delay: Duration,
+    /// Probability that a successful mutating call is committed and its answer then dropped.
+    pub lose_answer_rate: f64,
+    /// Probability that a successful mutating call is committed and answered only after
+    /// `slow_answer`.
+    pub slow_answer_rate: f64,
+    /// The delay of a slow answer.
+    pub slow_answer: Duration,
 }
 
 impl Faults {
@@ -42,6 +57,9 @@ impl Faults {
             || self.drop_rate > 0.0
             || self.burst_every > 0
             || self.duplicate_rate > 0.0
+            || self.reorder_rate > 0.0
+            || self.lose_answer_rate > 0.0
+            || self.slow_answer_rate > 0.0
     }
 }
 
@@ -89,5 +107,24 @@ pub async fn inject(State(sb): State<Arc<Sandbox>>, req: Request, next: Next) ->
     if roll_drop < f.drop_rate {
         return dropped();
     }
-    next.run(req).await
+    let mutating = req.method() != axum::http::Method::GET;
+    let resp = next.run(req).await;
+    if mutating && resp.status().is_success() {
+        return lose_answer(f, resp).await;
+    }
+    resp
+}
+
+/// After the work is done: drop the answer, delay it past the client's patience, or send it.
+async fn lose_answer(f: &Faults, resp: Response) -> Response {
+    let roll: f64 = rand::random();
+    if roll < f.lose_answer_rate {
+        tracing::debug!("sandbox committed a call and dropped its answer");
+        return dropped();
+    }
+    if roll < f.lose_answer_rate + f.slow_answer_rate {
+        tracing::debug!("sandbox committed a call and delays its answer");
+        tokio::time::sleep(f.slow_answer).await;
+    }
+    resp
 }

@@ -186,3 +186,55 @@ async fn a_duplicate_rate_of_one_delivers_every_webhook_twice() {
     let (one, two) = (next(&mut rx).await, next(&mut rx).await);
     assert_eq!(one.body, two.body, "the same event twice");
 }
+
+#[tokio::test]
+async fn a_lost_answer_is_committed_though_the_client_sees_a_broken_connection() {
+    let emu = Emulator::start(with(Faults {
+        lose_answer_rate: 1.0,
+        ..Default::default()
+    }))
+    .await;
+    let body = serde_json::to_vec(&crate::sandbox_api::new_customer("123-45-6789")).unwrap();
+    let sent = emu
+        .http
+        .post(format!("{}/customers/", emu.handle.base_url()))
+        .header("Identity", emulator::IDENTITY)
+        .header("Authorization", emulator::AUTHORIZATION)
+        .header("content-type", "application/json")
+        .header("Idempotency-Key", "lost-1")
+        .body(body)
+        .send()
+        .await;
+    let answer = match sent {
+        Ok(r) => r.bytes().await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    assert!(answer.is_err(), "the answer is lost");
+    let (status, listed) = emu.call("GET", "/customers", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        listed.as_array().map(Vec::len),
+        Some(1),
+        "yet the customer exists"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_answer_comes_after_the_work_is_done() {
+    let emu = Emulator::start(with(Faults {
+        slow_answer_rate: 1.0,
+        slow_answer: Duration::from_millis(400),
+        ..Default::default()
+    }))
+    .await;
+    let started = std::time::Instant::now();
+    let body = crate::sandbox_api::new_customer("123-45-6789");
+    let (status, _) = emu.call("POST", "/customers/", Some(body)).await;
+    assert_eq!(status, 201);
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert_eq!(
+        emu.call("GET", "/customers", None).await.0,
+        200,
+        "reads are not delayed"
+    );
+}
