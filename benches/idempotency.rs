@@ -26,6 +26,7 @@ fn call() -> Call {
         method: "atelio.gateway.v1.CustomerService/DeleteCustomer",
         caller: "bench".into(),
         deadline: Deadline::after(Duration::from_secs(30)),
+        uncertain: Default::default(),
     }
 }
 

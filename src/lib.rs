@@ -24,6 +24,7 @@
 //! | [`idempotency`] | at-most-once mutating calls: coordinator, stores, upstream keys |
 //! | [`storage`] | the SQLite actor (one thread, batched transactions) shared by stores |
 //! | [`deadline`] | the per-call deadline every wait is bounded by |
+//! | [`uncertain`] | whether an earlier attempt of a call may have taken effect (lost answers) |
 //! | [`webhook`] | the webhook listener: verify `Bond-Signature`, parse, dedupe, store |
 //! | [`events`] | the durable event log, the fan-out hub and the subscriber streams |
 //! | [`telemetry`] | the tracing subscriber (JSON or pretty logs) |
@@ -45,5 +46,6 @@ pub mod proto;
 pub mod sandbox;
 pub mod storage;
 pub mod telemetry;
+pub mod uncertain;
 pub mod upstream;
 pub mod webhook;

@@ -37,10 +37,11 @@ pub async fn idempotency(
             clock,
         )),
         StoreBackend::Sqlite => {
-            let path = c.sqlite_path.clone();
-            let opened = tokio::task::spawn_blocking(move || SqliteStore::open(&path, clock))
-                .await
-                .map_err(|e| StartError::Startup(format!("idempotency.sqlite_path: {e}")))?;
+            let (path, sync) = (c.sqlite_path.clone(), cfg.sqlite.synchronous);
+            let opened =
+                tokio::task::spawn_blocking(move || SqliteStore::open_with(&path, clock, sync))
+                    .await
+                    .map_err(|e| StartError::Startup(format!("idempotency.sqlite_path: {e}")))?;
             let store =
                 opened.map_err(|e| StartError::Startup(format!("idempotency.sqlite_path: {e}")))?;
             closers.push(Box::pin(store.stopped()));
@@ -186,10 +187,12 @@ pub async fn hub(
                 .sqlite_path
                 .clone()
                 .unwrap_or_else(|| cfg.idempotency.sqlite_path.clone());
-            let opened =
-                tokio::task::spawn_blocking(move || SqliteLog::open(&path, retention, clock))
-                    .await
-                    .map_err(|e| StartError::Startup(format!("events.sqlite_path: {e}")))?;
+            let sync = cfg.sqlite.synchronous;
+            let opened = tokio::task::spawn_blocking(move || {
+                SqliteLog::open_with(&path, retention, clock, sync)
+            })
+            .await
+            .map_err(|e| StartError::Startup(format!("events.sqlite_path: {e}")))?;
             let log =
                 opened.map_err(|e| StartError::Startup(format!("events.sqlite_path: {e}")))?;
             closers.push(Box::pin(log.stopped()));

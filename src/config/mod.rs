@@ -48,6 +48,18 @@ pub struct Config {
     pub shutdown: ShutdownConfig,
     /// The shared Redis, when a store is `redis`.
     pub redis: RedisConfig,
+    /// The SQLite file(s) of the `sqlite` stores.
+    pub sqlite: SqliteConfig,
+}
+
+/// `[sqlite]`: how durable a commit is before the gateway acts on it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SqliteConfig {
+    /// `normal` (default): an acknowledged webhook or a recorded call survives a crash of the
+    /// gateway process; `full`: also a crash of the host (fsync before the webhook's 200 and
+    /// before the upstream call), at the cost measured in the README.
+    pub synchronous: crate::storage::Synchronous,
 }
 
 /// `[admin]`: `/metrics` (Prometheus text), `/livez`, `/readyz`, on a listener of their own.

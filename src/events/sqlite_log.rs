@@ -11,42 +11,16 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::log::{
     Appended, Bounds, Clock, EventLog, Filter, LogError, NewEvent, Retention, StoredEvent,
 };
-use crate::storage::{SqliteDb, StorageError};
+use crate::storage::{SqliteDb, StorageError, Synchronous, schema};
 
 #[path = "sqlite_log_query.rs"]
 mod query;
 
-/// The schema; idempotent, run on every open. An append writes one `events` row and its two
-/// index entries, nothing else (three pages per commit): the dedupe key lives on the event row
-/// while the event is kept, and moves to `event_dedupe` only when retention removes the event
-/// inside its window. `event_meta.latest` is written by retention before it deletes, so
-/// sequences never go back even when `events` is emptied.
-const MIGRATION: &str = "
-CREATE TABLE IF NOT EXISTS events (
-    sequence INTEGER PRIMARY KEY,
-    received_at INTEGER NOT NULL,
-    kind INTEGER NOT NULL,
-    subject_type INTEGER NOT NULL,
-    subject_id TEXT,
-    payload BLOB NOT NULL,
-    dedupe_key BLOB NOT NULL,
-    dedupe_until INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_subject
-    ON events (subject_type, subject_id, sequence);
-CREATE INDEX IF NOT EXISTS events_dedupe ON events (dedupe_key);
-CREATE TABLE IF NOT EXISTS event_dedupe (
-    key BLOB PRIMARY KEY,
-    sequence INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS event_meta (
-    name TEXT PRIMARY KEY,
-    value INTEGER
-);
-INSERT OR IGNORE INTO event_meta (name, value)
-    VALUES ('latest', (SELECT COALESCE(MAX(sequence), 0) FROM events));
-";
+// The schema (`storage::schema`, shared with the idempotency tables): an append writes one
+// `events` row and its two index entries, nothing else (three pages per commit): the dedupe key
+// lives on the event row while the event is kept, and moves to `event_dedupe` only when
+// retention removes the event inside its window. `event_meta.latest` is written by retention
+// before it deletes, so sequences never go back even when `events` is emptied.
 
 /// An [`EventLog`] in a SQLite file.
 #[derive(Clone)]
@@ -70,7 +44,17 @@ impl SqliteLog {
         retention: Retention,
         clock: Arc<dyn Clock>,
     ) -> Result<SqliteLog, LogError> {
-        let db = SqliteDb::open(path, &[MIGRATION]).map_err(unavailable)?;
+        Self::open_with(path, retention, clock, Synchronous::default())
+    }
+
+    /// Opens (or creates) the log at `path` with the given durability. Blocks.
+    pub fn open_with(
+        path: &Path,
+        retention: Retention,
+        clock: Arc<dyn Clock>,
+        sync: Synchronous,
+    ) -> Result<SqliteLog, LogError> {
+        let db = SqliteDb::open_with(path, schema::MIGRATIONS, sync).map_err(unavailable)?;
         Ok(SqliteLog {
             db,
             retention,

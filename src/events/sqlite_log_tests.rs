@@ -113,15 +113,20 @@ async fn two_logs_open_on_one_file_share_events_and_never_reuse_a_sequence() {
 #[tokio::test]
 async fn the_log_shares_its_file_with_another_stores_tables() {
     let (_dir, path, clock) = setup();
-    let schema = "CREATE TABLE IF NOT EXISTS idempotency_records (key TEXT PRIMARY KEY, v BLOB);";
+    let schema = crate::storage::schema::MIGRATIONS;
     let other_path = path.clone();
-    let other = tokio::task::spawn_blocking(move || SqliteDb::open(&other_path, &[schema]))
+    let other = tokio::task::spawn_blocking(move || SqliteDb::open(&other_path, schema))
         .await
         .expect("open task")
         .expect("open other store");
     let log = open(&path, &clock).await;
-    let write =
-        other.call(|c| c.execute("INSERT INTO idempotency_records VALUES ('k', x'01')", []));
+    let write = other.call(|c| {
+        c.execute(
+            "INSERT INTO idempotency_records (key, fingerprint, state, lease_until, expires_at)
+                 VALUES ('k', x'01', 0, 0, 0)",
+            [],
+        )
+    });
     let (written, appended) = tokio::join!(write, log.append(event("a")));
     assert_eq!(written.expect("other store writes"), 1);
     assert_eq!(appended.expect("append"), Appended::New(1));
@@ -149,4 +154,34 @@ async fn a_corrupt_row_makes_the_log_unavailable_not_wrong() {
     assert!(matches!(log.get(7).await, Err(LogError::Unavailable(_))));
     let read = log.read_after(0, &Filter::default(), 10).await;
     assert!(matches!(read, Err(LogError::Unavailable(_))));
+}
+
+#[tokio::test]
+async fn a_file_written_by_the_previous_schema_opens_and_keeps_its_events() {
+    let (_dir, path, clock) = setup();
+    let log = open(&path, &clock).await;
+    log.append(event("a")).await.expect("append");
+    let stopped = log.stopped();
+    drop(log);
+    stopped.await;
+    // Turn it back into a file of the unversioned schema 1, as earlier builds wrote it.
+    let conn = rusqlite::Connection::open(&path).expect("reopen");
+    conn.execute_batch(
+        "ALTER TABLE idempotency_records DROP COLUMN started_at; PRAGMA user_version = 0;",
+    )
+    .expect("downgrade");
+    drop(conn);
+    let log = open(&path, &clock).await;
+    let kept = everything(&log).await;
+    assert_eq!(kept.len(), 1);
+    assert_eq!(&kept[0].payload[..], b"a");
+    assert_eq!(
+        log.append(event("a")).await.expect("append"),
+        Appended::Duplicate(1),
+        "dedupe keys survive the migration"
+    );
+    assert_eq!(
+        log.append(event("b")).await.expect("append"),
+        Appended::New(2)
+    );
 }

@@ -39,6 +39,7 @@ fn call<T>(req: &Request<T>, method: &'static str) -> Call {
             .get::<crate::auth::Caller>()
             .map_or_else(|| super::ANONYMOUS_CALLER.into(), |c| c.0.to_string()),
         deadline: Deadline::after(Duration::from_secs(30)),
+        uncertain: Default::default(),
     }
 }
 

@@ -7,8 +7,7 @@ use crate::proto::v1 as pb;
 use crate::upstream::UpstreamRequest;
 use crate::upstream::routes::{customer as customer_route, owner as owner_route};
 
-/// Atelio's code for "a request was made with this idempotency key in the past 24 hours".
-pub const KEY_EXISTS: &str = "idempotency_key_exists";
+pub use crate::upstream::error::KEY_EXISTS;
 
 /// Sends a KYC/KYB start; on `idempotency_key_exists` reads `status` instead.
 pub async fn start_or_read(

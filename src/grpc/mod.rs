@@ -25,11 +25,14 @@ pub use status::{GatewayError, to_status};
 use crate::{
     deadline::Deadline,
     idempotency::{self, Idempotency, RequestId},
+    uncertain::Uncertain,
     upstream::{UpstreamRequest, UpstreamResponse, pipeline::Upstream},
 };
 
 /// Response metadata marking an answer replayed from the idempotency store.
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+/// Response metadata marking an answer recovered after an earlier attempt's answer was lost.
+pub const RECOVERED_HEADER: &str = "idempotent-recovered";
 
 /// Caller name when caller authentication is off.
 pub const ANONYMOUS_CALLER: &str = "anonymous";
@@ -56,6 +59,8 @@ pub struct Call {
     pub caller: String,
     /// When the call must be done.
     pub deadline: Deadline,
+    /// Whether an earlier attempt of this operation may have taken effect upstream.
+    pub uncertain: Uncertain,
 }
 
 impl Call {
@@ -92,6 +97,7 @@ impl Gateway {
                 .get::<crate::auth::Caller>()
                 .map_or_else(|| ANONYMOUS_CALLER.to_string(), |c| c.0.to_string()),
             deadline: Deadline::from_metadata(req.metadata(), self.inner.default_deadline),
+            uncertain: Uncertain::new(),
         }
     }
 
@@ -134,7 +140,7 @@ impl Gateway {
         Ok(self
             .inner
             .upstream
-            .execute(&req, &call.caller, call.deadline)
+            .execute_marking(&req, &call.caller, call.deadline, &call.uncertain)
             .await?)
     }
 
@@ -178,18 +184,22 @@ pub async fn handle<T>(
 ) -> Result<Response<T>, Status> {
     let span = tracing::info_span!("rpc", rpc.method = call.method, rpc.caller = %call.caller);
     let started = Instant::now();
-    let (out, replayed) = idempotency::replayed(body.instrument(span.clone())).await;
+    let (out, marks) = idempotency::marked(body.instrument(span.clone())).await;
+    let (replayed, recovered) = (marks.replayed, marks.recovered);
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
 
     let _entered = span.enter();
     let marker = MetadataValue::from_static("true");
     match out {
         Ok(v) => {
-            tracing::info!(code = "OK", replayed, elapsed_ms, "rpc finished");
+            tracing::info!(code = "OK", replayed, recovered, elapsed_ms, "rpc finished");
             record(call, tonic::Code::Ok, elapsed_ms);
             let mut resp = Response::new(v);
             if replayed {
-                resp.metadata_mut().insert(REPLAYED_HEADER, marker);
+                resp.metadata_mut().insert(REPLAYED_HEADER, marker.clone());
+            }
+            if recovered {
+                resp.metadata_mut().insert(RECOVERED_HEADER, marker);
             }
             Ok(resp)
         }

@@ -40,6 +40,9 @@ pub enum GatewayError {
     Events(String),
     /// The named thing does not exist.
     NotFound(&'static str),
+    /// An earlier attempt may have taken effect at Atelio, its answer was lost and the gateway
+    /// could not find what it did. Not stored: a retry with the same `request_id` tries again.
+    OutcomeUnknown,
 }
 
 impl From<Violations> for GatewayError {
@@ -97,6 +100,7 @@ pub fn to_status(e: GatewayError) -> Status {
             Some(Duration::from_secs(1)),
         ),
         GatewayError::NotFound(what) => gateway(Code::NotFound, "NOT_FOUND", what, None),
+        GatewayError::OutcomeUnknown => outcome_unknown(),
         GatewayError::Store(_) => gateway(
             Code::Unavailable,
             "IDEMPOTENCY_STORE_UNAVAILABLE",
@@ -104,6 +108,17 @@ pub fn to_status(e: GatewayError) -> Status {
             Some(Duration::from_secs(1)),
         ),
     }
+}
+
+/// UNAVAILABLE `UPSTREAM_OUTCOME_UNKNOWN` with RetryInfo: retry with the same `request_id`.
+pub fn outcome_unknown() -> Status {
+    gateway(
+        Code::Unavailable,
+        "UPSTREAM_OUTCOME_UNKNOWN",
+        "an earlier attempt may have taken effect upstream and its result is not known yet; \
+         retry with the same request_id",
+        Some(Duration::from_secs(1)),
+    )
 }
 
 fn gateway(code: Code, reason: &str, message: &str, retry: Option<Duration>) -> Status {

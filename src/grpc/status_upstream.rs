@@ -17,6 +17,10 @@ struct Mapped {
 
 /// The status for an upstream failure, with ErrorInfo (and BadRequest, RetryInfo where due).
 pub fn to_status(e: UpstreamError) -> Status {
+    if e.code() == Some(crate::upstream::error::KEY_EXISTS) {
+        // The caller's own earlier attempt, never "already exists" (recovery found nothing).
+        return super::outcome_unknown();
+    }
     let mut d = ErrorDetails::new();
     let (mapped, meta, message, domain) = match &e {
         UpstreamError::Rejected {

@@ -74,6 +74,15 @@ impl IdempotencyStore for MemoryStore {
         Ok(())
     }
 
+    async fn abandon(&self, key: &str) -> Result<(), StoreError> {
+        if let Some(r) = self.lock().by_key.get_mut(key) {
+            if r.outcome.is_none() {
+                r.lease_until = 0;
+            }
+        }
+        Ok(())
+    }
+
     async fn purge_expired(&self) -> Result<u64, StoreError> {
         let now = self.clock.now_ms();
         Ok(self.lock().purge(now))
@@ -99,7 +108,7 @@ impl Records {
     ) -> Result<Begin, StoreError> {
         if let Some(record) = self.by_key.get_mut(key).filter(|r| r.is_live(now)) {
             let verdict = record.judge(fp, now);
-            if verdict == Begin::Proceed {
+            if verdict.may_run() {
                 record.lease_until = super::store::after(now, lease);
             }
             return Ok(verdict);

@@ -11,7 +11,7 @@ pub mod step;
 pub mod store;
 
 pub use key::{derive_key, key_for};
-pub use step::{Idempotency, RequestId, replayed};
+pub use step::{Idempotency, Marks, RequestId, mark_recovered, marked};
 pub use store::{
     Begin, Fingerprint, IdempotencyStore, ManualClock, Outcome, StoreError, SystemClock, WallClock,
 };

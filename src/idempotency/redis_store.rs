@@ -13,16 +13,19 @@ use super::store::{Begin, Fingerprint, IdempotencyStore, Outcome, StoreError, Wa
 use std::sync::{Arc, LazyLock};
 
 /// Shared by the begin and peek scripts: judge the record at KEYS[1] for ARGV[1] (fingerprint)
-/// at ARGV[2] (now). Leaves `verdict` nil when the caller may proceed.
+/// at ARGV[2] (now). Leaves `verdict` nil when the caller may proceed, with `resume` set when a
+/// lapsed lease is taken over (the record's first-attempt time, `start`).
 const JUDGE: &str = r#"
-local r = redis.call('HMGET', KEYS[1], 'fp', 'lease', 'exp', 'ok', 'payload')
+local r = redis.call('HMGET', KEYS[1], 'fp', 'lease', 'exp', 'ok', 'payload', 'start')
 local now = tonumber(ARGV[2])
 local live = r[1] and tonumber(r[3]) > now
 local verdict = nil
+local resume = nil
 if live then
   if r[1] ~= ARGV[1] then verdict = {'mismatch'}
   elseif r[4] then verdict = {'replay', r[4], r[5]}
-  elseif tonumber(r[2]) > now then verdict = {'in_flight'} end
+  elseif tonumber(r[2]) > now then verdict = {'in_flight'}
+  else resume = {'resume', r[6] or '0'} end
 end
 "#;
 
@@ -32,18 +35,21 @@ static BEGIN: LazyLock<Script> = LazyLock::new(|| {
 if verdict then return verdict end
 if live then
   redis.call('HSET', KEYS[1], 'lease', ARGV[3])
-  return {{'proceed'}}
+  return resume
 end
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'fp', ARGV[1], 'lease', ARGV[3], 'exp', ARGV[4])
+redis.call('HSET', KEYS[1], 'fp', ARGV[1], 'lease', ARGV[3], 'exp', ARGV[4], 'start', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('ZADD', KEYS[2], ARGV[4], KEYS[1])
 return {{'proceed'}}"#
     ))
 });
 
-static PEEK: LazyLock<Script> =
-    LazyLock::new(|| Script::new(&format!("{JUDGE}\nreturn verdict or {{'proceed'}}")));
+static PEEK: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        "{JUDGE}\nreturn verdict or resume or {{'proceed'}}"
+    ))
+});
 
 static COMPLETE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -59,6 +65,15 @@ static RELEASE: LazyLock<Script> = LazyLock::new(|| {
         r#"if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HEXISTS', KEYS[1], 'ok') == 0 then
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', KEYS[2], KEYS[1])
+end
+return 0"#,
+    )
+});
+
+static ABANDON: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HEXISTS', KEYS[1], 'ok') == 0 then
+  redis.call('HSET', KEYS[1], 'lease', '0')
 end
 return 0"#,
     )
@@ -118,6 +133,12 @@ fn verdict(reply: Vec<Vec<u8>>) -> Result<Begin, StoreError> {
         Some(b"proceed") => Ok(Begin::Proceed),
         Some(b"in_flight") => Ok(Begin::InFlight),
         Some(b"mismatch") => Ok(Begin::Mismatch),
+        Some(b"resume") if reply.len() == 2 => Ok(Begin::Resume {
+            first_attempt_ms: std::str::from_utf8(&reply[1])
+                .ok()
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(0),
+        }),
         Some(b"replay") if reply.len() == 3 => Ok(Begin::Replay(Outcome {
             ok: reply[1] == b"1",
             payload: reply[2].clone(),
@@ -179,6 +200,15 @@ impl IdempotencyStore for RedisStore {
         let _: i64 = RELEASE
             .key(self.record_key(key))
             .key(self.index_key())
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn abandon(&self, key: &str) -> Result<(), StoreError> {
+        let _: i64 = ABANDON
+            .key(self.record_key(key))
             .invoke_async(&mut self.conn.clone())
             .await
             .map_err(unavailable)?;

@@ -10,22 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::store::{
     Begin, Fingerprint, IdempotencyStore, Outcome, Record, StoreError, WallClock, after,
 };
-use crate::storage::{SqliteDb, StorageError};
-
-/// The schema; idempotent, run on every open.
-const MIGRATION: &str = "
-CREATE TABLE IF NOT EXISTS idempotency_records (
-    key TEXT PRIMARY KEY,
-    fingerprint BLOB NOT NULL,
-    state INTEGER NOT NULL,
-    lease_until INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    ok INTEGER,
-    payload BLOB
-);
-CREATE INDEX IF NOT EXISTS idempotency_records_expires_at
-    ON idempotency_records (expires_at);
-";
+use crate::storage::{SqliteDb, StorageError, Synchronous, schema};
 
 /// `state` values.
 const IN_FLIGHT: i64 = 0;
@@ -48,7 +33,16 @@ impl SqliteStore {
     /// Opens (or creates) the store at `path`. Blocks: call before the runtime starts or through
     /// `spawn_blocking`.
     pub fn open(path: &Path, clock: Arc<dyn WallClock>) -> Result<SqliteStore, StoreError> {
-        let db = SqliteDb::open(path, &[MIGRATION]).map_err(unavailable)?;
+        Self::open_with(path, clock, Synchronous::default())
+    }
+
+    /// Opens (or creates) the store at `path` with the given durability. Blocks.
+    pub fn open_with(
+        path: &Path,
+        clock: Arc<dyn WallClock>,
+        sync: Synchronous,
+    ) -> Result<SqliteStore, StoreError> {
+        let db = SqliteDb::open_with(path, schema::MIGRATIONS, sync).map_err(unavailable)?;
         Ok(SqliteStore { db, clock })
     }
 
@@ -112,6 +106,18 @@ impl IdempotencyStore for SqliteStore {
         .await
     }
 
+    async fn abandon(&self, key: &str) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.run(move |conn, _| {
+            let sql =
+                "UPDATE idempotency_records SET lease_until = 0 WHERE key = ?1 AND state = ?2";
+            conn.prepare_cached(sql)?
+                .execute(params![key, IN_FLIGHT])
+                .map(|_| ())
+        })
+        .await
+    }
+
     async fn purge_expired(&self) -> Result<u64, StoreError> {
         self.run(|conn, now| {
             let sql = "DELETE FROM idempotency_records WHERE expires_at <= ?1";
@@ -134,7 +140,7 @@ fn begin(
     let verdict = existing
         .as_ref()
         .map_or(Begin::Proceed, |r| r.judge(fp, now));
-    if verdict != Begin::Proceed {
+    if !verdict.may_run() {
         return Ok(verdict);
     }
     if existing.is_some_and(|r| r.is_live(now)) {
@@ -144,17 +150,24 @@ fn begin(
     } else {
         let r = Record::in_flight(fp, now, lease, ttl);
         let sql = "INSERT OR REPLACE INTO idempotency_records
-                   (key, fingerprint, state, lease_until, expires_at, ok, payload)
-                   VALUES (?1, ?2, ?3, ?4, ?5, NULL, NULL)";
-        let values = params![key, r.fingerprint, IN_FLIGHT, r.lease_until, r.expires_at];
+                   (key, fingerprint, state, lease_until, expires_at, started_at, ok, payload)
+                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL)";
+        let values = params![
+            key,
+            r.fingerprint,
+            IN_FLIGHT,
+            r.lease_until,
+            r.expires_at,
+            r.started_at
+        ];
         conn.prepare_cached(sql)?.execute(values)?;
     }
-    Ok(Begin::Proceed)
+    Ok(verdict)
 }
 
 /// The record under `key`, whether live or expired.
 fn read(conn: &Connection, key: &str) -> rusqlite::Result<Option<Record>> {
-    let sql = "SELECT fingerprint, state, lease_until, expires_at, ok, payload
+    let sql = "SELECT fingerprint, state, lease_until, expires_at, ok, payload, started_at
                FROM idempotency_records WHERE key = ?1";
     let mut stmt = conn.prepare_cached(sql)?;
     stmt.query_row([key], |row| {
@@ -170,6 +183,7 @@ fn read(conn: &Connection, key: &str) -> rusqlite::Result<Option<Record>> {
             fingerprint: row.get(0)?,
             lease_until: row.get(2)?,
             expires_at: row.get(3)?,
+            started_at: row.get(6)?,
             outcome,
         })
     })

@@ -59,7 +59,9 @@ async fn a_corrupt_record_makes_the_store_unavailable_not_wrong() {
         .db
         .call(|c| {
             c.execute(
-                "INSERT INTO idempotency_records VALUES ('k', x'00', 1, 0, 9999999, 1, NULL)",
+                "INSERT INTO idempotency_records
+                 (key, fingerprint, state, lease_until, expires_at, ok, payload)
+                 VALUES ('k', x'00', 1, 0, 9999999, 1, NULL)",
                 [],
             )
         })
@@ -67,4 +69,50 @@ async fn a_corrupt_record_makes_the_store_unavailable_not_wrong() {
         .expect("plant a corrupt row");
     let answer = store.begin("k", FP, LEASE, TTL).await;
     assert!(matches!(answer, Err(StoreError::Unavailable(_))));
+}
+
+/// A file as the gateway wrote it before the schema was versioned (`user_version = 0`, schema 1).
+fn write_version_one_file(path: &std::path::Path) {
+    let conn = rusqlite::Connection::open(path).expect("create");
+    conn.execute_batch(crate::storage::schema::MIGRATIONS[0])
+        .expect("schema 1");
+    conn.execute_batch(
+        "INSERT INTO idempotency_records
+             (key, fingerprint, state, lease_until, expires_at, ok, payload)
+         VALUES ('done', x'0909090909090909090909090909090909090909090909090909090909090909',
+                 1, 0, 9999999999999, 1, x'72'),
+                ('lost', x'0909090909090909090909090909090909090909090909090909090909090909',
+                 0, 0, 9999999999999, NULL, NULL);",
+    )
+    .expect("records");
+}
+
+#[tokio::test]
+async fn a_file_written_by_the_previous_schema_opens_and_keeps_its_records() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v1.db");
+    write_version_one_file(&path);
+    let store = open(path.clone(), Arc::new(ManualClock::new(1_000))).await;
+    assert_eq!(
+        store.begin("done", FP, LEASE, TTL).await.expect("begin"),
+        Begin::Replay(Outcome {
+            ok: true,
+            payload: b"r".to_vec()
+        })
+    );
+    assert_eq!(
+        store.begin("lost", FP, LEASE, TTL).await.expect("begin"),
+        Begin::Resume {
+            first_attempt_ms: 0
+        },
+        "a version-1 record resumes with an unknown first-attempt time"
+    );
+    let fresh = store.begin("new", FP, LEASE, TTL).await.expect("begin");
+    assert_eq!(fresh, Begin::Proceed);
+    let version: u32 = store
+        .db
+        .call(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
+        .await
+        .expect("version");
+    assert_eq!(version, crate::storage::schema::VERSION);
 }

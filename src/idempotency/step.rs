@@ -1,8 +1,10 @@
 //! The idempotency step of a mutating RPC (architecture §2 step 3), after validation and before
 //! the upstream call: begin → proceed / replay / wait for the in-flight twin / mismatch. The
 //! outcome is stored (success or definitive rejection) or released (transient failure), and a
-//! cancelled call releases its record. A replay is marked for `grpc::handle`, which adds the
-//! `idempotent-replayed: true` response metadata.
+//! cancelled call, or one that may have taken effect upstream without its answer arriving, keeps
+//! its record abandoned (lease lapsed) so the next attempt resumes it and recovers that outcome.
+//! A replay (or a recovered outcome) is marked for `grpc::handle`, which adds the
+//! `idempotent-replayed: true` (`idempotent-recovered: true`) response metadata.
 use std::{
     cell::Cell, collections::HashMap, future::Future, sync::Arc, sync::Mutex, time::Duration,
 };
@@ -19,18 +21,47 @@ const LEASE_MARGIN: Duration = Duration::from_secs(5);
 /// How often a waiting duplicate re-reads the store when no local wake-up comes (other replica).
 const POLL: Duration = Duration::from_millis(100);
 
-tokio::task_local! {
-    static REPLAYED: Cell<bool>;
+/// How an answer came about, for its response metadata.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Marks {
+    /// Replayed from the idempotency store.
+    pub replayed: bool,
+    /// Recovered after an earlier attempt's answer was lost.
+    pub recovered: bool,
 }
 
-/// Runs `fut` and tells whether the idempotency step replayed a stored outcome inside it.
-pub async fn replayed<F: Future>(fut: F) -> (F::Output, bool) {
-    REPLAYED
-        .scope(Cell::new(false), async move {
+tokio::task_local! {
+    static MARKS: Cell<Marks>;
+}
+
+/// Runs `fut` and tells how its answer came about (replayed, recovered).
+pub async fn marked<F: Future>(fut: F) -> (F::Output, Marks) {
+    MARKS
+        .scope(Cell::new(Marks::default()), async move {
             let out = fut.await;
-            (out, REPLAYED.try_with(Cell::get).unwrap_or(false))
+            (out, MARKS.try_with(Cell::get).unwrap_or_default())
         })
         .await
+}
+
+/// Marks the current RPC's answer as recovered from an earlier attempt whose answer was lost.
+pub fn mark_recovered() {
+    let _ = MARKS.try_with(|m| {
+        m.set(Marks {
+            recovered: true,
+            ..m.get()
+        })
+    });
+    record("recovered");
+}
+
+fn mark_replayed() {
+    let _ = MARKS.try_with(|m| {
+        m.set(Marks {
+            replayed: true,
+            ..m.get()
+        })
+    });
 }
 
 /// Requests that carry an AIP-155 `request_id`.
@@ -47,7 +78,8 @@ pub struct Idempotency {
 }
 
 enum Acquired {
-    Proceed,
+    /// Run; `Some(ms)` when resuming an earlier attempt that began then (0: unknown).
+    Proceed(Option<i64>),
     Replay(super::Outcome),
 }
 
@@ -86,17 +118,22 @@ impl Idempotency {
             .await?
         {
             Acquired::Replay(stored) => {
-                let _ = REPLAYED.try_with(|r| r.set(true));
+                mark_replayed();
                 return outcome::replay(&stored).map_err(GatewayError::Replayed);
             }
-            Acquired::Proceed => {}
+            Acquired::Proceed(Some(first_attempt_ms)) => {
+                record("resumed");
+                call.uncertain.mark(first_attempt_ms);
+            }
+            Acquired::Proceed(None) => {}
         }
-        let guard = ReleaseOnDrop {
+        let guard = AbandonOnDrop {
             store: self.store.clone(),
             key: Some(key.clone()),
         };
         let result = op.await;
-        self.finish(&key, &result).await;
+        self.finish(&key, &result, call.uncertain.since().is_some())
+            .await;
         guard.disarm();
         self.wake(&key);
         result
@@ -116,7 +153,10 @@ impl Idempotency {
                 .await
                 .map_err(|e| GatewayError::Store(e.to_string()))?
             {
-                Begin::Proceed => return Ok(Acquired::Proceed),
+                Begin::Proceed => return Ok(Acquired::Proceed(None)),
+                Begin::Resume { first_attempt_ms } => {
+                    return Ok(Acquired::Proceed(Some(first_attempt_ms)));
+                }
                 Begin::Replay(o) => {
                     record("replay");
                     return Ok(Acquired::Replay(o));
@@ -171,14 +211,26 @@ impl Idempotency {
         }
     }
 
-    /// Stores successes and definitive rejections; releases transient failures.
-    async fn finish<T: prost::Message>(&self, key: &str, result: &Result<T, GatewayError>) {
+    /// Stores successes and definitive rejections; abandons a failure whose upstream effect is
+    /// unknown (`uncertain`: an attempt may have taken effect) so the next attempt resumes it;
+    /// releases other transient failures (nothing reached Atelio, or nothing took effect).
+    async fn finish<T: prost::Message>(
+        &self,
+        key: &str,
+        result: &Result<T, GatewayError>,
+        uncertain: bool,
+    ) {
         let stored = match result {
             Ok(resp) => self.store.complete(key, outcome::success(resp)).await,
-            Err(GatewayError::Upstream(e)) if !e.is_transient() => {
+            Err(GatewayError::Upstream(e)) if !e.is_transient() && !e.is_outcome_unknown() => {
                 let status = to_status(GatewayError::Upstream(e.clone()));
                 self.store.complete(key, outcome::rejection(&status)).await
             }
+            Err(GatewayError::OutcomeUnknown) => self.store.abandon(key).await,
+            Err(GatewayError::Upstream(e)) if e.is_outcome_unknown() => {
+                self.store.abandon(key).await
+            }
+            Err(_) if uncertain => self.store.abandon(key).await,
             Err(_) => self.store.release(key).await,
         };
         if let Err(e) = stored {
@@ -198,24 +250,25 @@ impl Idempotency {
     }
 }
 
-/// Releases the in-flight record if the call is dropped (caller gone) before it finished.
-struct ReleaseOnDrop {
+/// Abandons the in-flight record if the call is dropped (caller gone) before it finished: its
+/// upstream request may be on the wire, so the next attempt resumes rather than starts afresh.
+struct AbandonOnDrop {
     store: Arc<dyn IdempotencyStore>,
     key: Option<String>,
 }
 
-impl ReleaseOnDrop {
+impl AbandonOnDrop {
     fn disarm(mut self) {
         self.key = None;
     }
 }
 
-impl Drop for ReleaseOnDrop {
+impl Drop for AbandonOnDrop {
     fn drop(&mut self) {
         if let (Some(key), Ok(rt)) = (self.key.take(), tokio::runtime::Handle::try_current()) {
             let store = self.store.clone();
             rt.spawn(async move {
-                let _ = store.release(&key).await;
+                let _ = store.abandon(&key).await;
             });
         }
     }

@@ -13,6 +13,14 @@ pub type Fingerprint = [u8; 32];
 pub enum Begin {
     /// No live record: one was written in flight (lease and expiry set). Run the operation.
     Proceed,
+    /// An earlier attempt of the same operation left its outcome unknown (it was abandoned after
+    /// it may have reached Atelio, or its replica died mid-call): the record is in flight again
+    /// under a new lease. Run the operation, and treat "already done" answers as that earlier
+    /// attempt's success. `first_attempt_ms` is when the first attempt began (0: unknown).
+    Resume {
+        /// Unix milliseconds of the first attempt; 0 when the record predates this field.
+        first_attempt_ms: i64,
+    },
     /// The operation completed before with this fingerprint: replay its outcome.
     Replay(Outcome),
     /// The same operation is in flight elsewhere with a live lease.
@@ -86,10 +94,10 @@ impl WallClock for ManualClock {
 #[async_trait::async_trait]
 pub trait IdempotencyStore: Send + Sync + 'static {
     /// Atomically: no record, or an expired one (expires_at <= now) → write an in-flight record
-    /// {fingerprint, lease_until = now + lease, expires_at = now + ttl} → Proceed.
-    /// Existing live record: different fingerprint → Mismatch (untouched); completed → Replay;
-    /// in flight with lease_until > now → InFlight; in flight with an expired lease → take it over
-    /// (new lease_until) → Proceed.
+    /// {fingerprint, lease_until = now + lease, expires_at = now + ttl, started_at = now} →
+    /// Proceed. Existing live record: different fingerprint → Mismatch (untouched); completed →
+    /// Replay; in flight with lease_until > now → InFlight; in flight with an expired lease (a
+    /// dead replica's, or abandoned) → take it over (new lease_until) → Resume.
     async fn begin(
         &self,
         key: &str,
@@ -97,14 +105,17 @@ pub trait IdempotencyStore: Send + Sync + 'static {
         lease: Duration,
         ttl: Duration,
     ) -> Result<Begin, StoreError>;
-    /// Like `begin` but never writes: returns Replay / InFlight / Mismatch, or Proceed when there
-    /// is no live record or its lease expired (the waiter may then call `begin`).
+    /// Like `begin` but never writes: returns Replay / InFlight / Mismatch, Resume when the lease
+    /// expired, or Proceed when there is no live record (the waiter may then call `begin`).
     async fn peek(&self, key: &str, fp: Fingerprint) -> Result<Begin, StoreError>;
     /// Stores the outcome of an in-flight record; a no-op if the record is gone.
     async fn complete(&self, key: &str, outcome: Outcome) -> Result<(), StoreError>;
-    /// Deletes an IN-FLIGHT record (transient failure: a retry runs again). Never deletes a
-    /// completed one.
+    /// Deletes an IN-FLIGHT record (a transient failure that never reached Atelio: a retry runs
+    /// again as new). Never deletes a completed one.
     async fn release(&self, key: &str) -> Result<(), StoreError>;
+    /// Keeps an IN-FLIGHT record but lapses its lease (lease_until = 0): the attempt may have
+    /// taken effect upstream, so the next `begin` answers Resume. Never touches a completed one.
+    async fn abandon(&self, key: &str) -> Result<(), StoreError>;
     /// Deletes every record with expires_at <= now; returns how many.
     async fn purge_expired(&self) -> Result<u64, StoreError>;
 }
@@ -115,6 +126,8 @@ pub(crate) struct Record {
     pub fingerprint: Fingerprint,
     pub lease_until: i64,
     pub expires_at: i64,
+    /// When the first attempt began (0: unknown).
+    pub started_at: i64,
     /// `None` while in flight.
     pub outcome: Option<Outcome>,
 }
@@ -125,6 +138,7 @@ impl Record {
             fingerprint: fp,
             lease_until: after(now, lease),
             expires_at: after(now, ttl),
+            started_at: now,
             outcome: None,
         }
     }
@@ -133,7 +147,8 @@ impl Record {
         self.expires_at > now
     }
 
-    /// What `peek` answers for this record; `Proceed` means "absent, expired or lease lapsed".
+    /// What `peek` answers for this record; `Proceed` means "absent or expired", `Resume` "lease
+    /// lapsed".
     pub(crate) fn judge(&self, fp: Fingerprint, now: i64) -> Begin {
         if !self.is_live(now) {
             Begin::Proceed
@@ -144,8 +159,17 @@ impl Record {
         } else if self.lease_until > now {
             Begin::InFlight
         } else {
-            Begin::Proceed
+            Begin::Resume {
+                first_attempt_ms: self.started_at,
+            }
         }
+    }
+}
+
+impl Begin {
+    /// Whether the caller may run the operation (`Proceed` or `Resume`).
+    pub fn may_run(&self) -> bool {
+        matches!(self, Begin::Proceed | Begin::Resume { .. })
     }
 }
 

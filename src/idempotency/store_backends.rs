@@ -79,6 +79,8 @@ macro_rules! every_backend {
         a_different_fingerprint_is_a_mismatch_and_changes_nothing,
         release_lets_the_next_begin_proceed,
         release_does_not_delete_a_completed_record,
+        abandon_keeps_the_record_and_the_next_begin_resumes_it,
+        abandon_does_not_touch_a_completed_record,
         complete_without_a_record_is_a_no_op,
         an_expired_record_runs_again,
         an_expired_lease_is_taken_over_and_keeps_its_expiry,

@@ -86,6 +86,62 @@ pub(crate) async fn release_lets_the_next_begin_proceed(
         .expect("releasing nothing is fine");
 }
 
+pub(crate) async fn abandon_keeps_the_record_and_the_next_begin_resumes_it(
+    store: &dyn IdempotencyStore,
+    clock: &ManualClock,
+) {
+    let started = clock.now_ms();
+    begin(store, "k", FP).await;
+    clock.advance(Duration::from_secs(1));
+    store.abandon("k").await.expect("abandon");
+    let resume = Begin::Resume {
+        first_attempt_ms: started,
+    };
+    assert_eq!(
+        peek(store, "k", FP).await,
+        resume,
+        "the lease lapsed at once"
+    );
+    assert_eq!(
+        begin(store, "k", OTHER_FP).await,
+        Begin::Mismatch,
+        "its request is still known"
+    );
+    assert_eq!(begin(store, "k", FP).await, resume);
+    assert_eq!(
+        begin(store, "k", FP).await,
+        Begin::InFlight,
+        "resumed under a new lease"
+    );
+    store.abandon("k").await.expect("abandon");
+    assert_eq!(
+        begin(store, "k", FP).await,
+        resume,
+        "the first attempt's time survives every resume"
+    );
+    store
+        .abandon("never-begun")
+        .await
+        .expect("abandoning nothing is fine");
+    assert_eq!(peek(store, "never-begun", FP).await, Begin::Proceed);
+}
+
+pub(crate) async fn abandon_does_not_touch_a_completed_record(
+    store: &dyn IdempotencyStore,
+    _: &ManualClock,
+) {
+    begin(store, "k", FP).await;
+    store
+        .complete("k", outcome(true, b"r"))
+        .await
+        .expect("complete");
+    store.abandon("k").await.expect("abandon");
+    assert_eq!(
+        begin(store, "k", FP).await,
+        Begin::Replay(outcome(true, b"r"))
+    );
+}
+
 pub(crate) async fn release_does_not_delete_a_completed_record(
     store: &dyn IdempotencyStore,
     _: &ManualClock,
@@ -146,11 +202,19 @@ pub(crate) async fn an_expired_lease_is_taken_over_and_keeps_its_expiry(
     store: &dyn IdempotencyStore,
     clock: &ManualClock,
 ) {
+    let started = clock.now_ms();
     begin(store, "k", FP).await;
     clock.advance(LEASE);
-    assert_eq!(peek(store, "k", FP).await, Begin::Proceed);
+    let resume = Begin::Resume {
+        first_attempt_ms: started,
+    };
+    assert_eq!(peek(store, "k", FP).await, resume);
     assert_eq!(peek(store, "k", OTHER_FP).await, Begin::Mismatch);
-    assert_eq!(begin(store, "k", FP).await, Begin::Proceed);
+    assert_eq!(
+        begin(store, "k", FP).await,
+        resume,
+        "a dead replica's call resumes"
+    );
     assert_eq!(
         begin(store, "k", FP).await,
         Begin::InFlight,
@@ -195,11 +259,14 @@ pub(crate) async fn peek_never_writes(store: &dyn IdempotencyStore, clock: &Manu
         "peek wrote no record"
     );
     assert_eq!(peek(store, "k", OTHER_FP).await, Begin::InFlight);
+    let resume = Begin::Resume {
+        first_attempt_ms: clock.now_ms(),
+    };
     clock.advance(LEASE);
-    assert_eq!(peek(store, "k", OTHER_FP).await, Begin::Proceed);
+    assert_eq!(peek(store, "k", OTHER_FP).await, resume);
     assert_eq!(
         peek(store, "k", OTHER_FP).await,
-        Begin::Proceed,
+        resume,
         "peek took no lease"
     );
     assert_eq!(store.purge_expired().await.expect("purge"), 0);

@@ -5,9 +5,10 @@
 pub mod redis_conn;
 pub mod redis_health;
 pub mod redis_server;
+pub mod schema;
 pub mod sqlite;
 
-pub use sqlite::SqliteDb;
+pub use sqlite::{SqliteDb, Synchronous};
 
 /// Why a storage call failed. The messages name causes, never the data being stored.
 #[derive(Debug, thiserror::Error)]

@@ -3,7 +3,9 @@
 //! its job and, when the connection is free, runs the queue itself at once in one transaction;
 //! under contention jobs wait in the queue and the holder of the connection or the database
 //! thread runs them in batches (group commit). Every caller is answered only after COMMIT, so an
-//! `Ok` always means "durable" (WAL, `synchronous=NORMAL`: durable against a process crash).
+//! `Ok` always means "durable": with `synchronous=NORMAL` (the default) against a process crash,
+//! with `synchronous=FULL` against a host crash too (an fsync of the WAL before COMMIT returns).
+//! The schema is versioned (`PRAGMA user_version`): `open` runs the migrations the file lacks.
 //! A job runs for microseconds without any fsync (checkpoints are the database thread's), which
 //! is why a caller may run it on an async executor thread: that saves two thread wake-ups per
 //! call, the largest cost of a lone call on a loaded machine.
@@ -46,15 +48,28 @@ impl std::fmt::Debug for SqliteDb {
 }
 
 impl SqliteDb {
-    /// Opens (creating parent folders and the file) `path`, sets WAL, `synchronous=NORMAL`,
-    /// `busy_timeout=5000` and `foreign_keys=ON`, runs `migrations` (idempotent SQL batches, in
-    /// order, in one transaction) and starts the database thread. This call blocks: make it before
-    /// the runtime starts or through `spawn_blocking`.
+    /// Opens (creating parent folders and the file) `path` with `synchronous=NORMAL`; see
+    /// [`SqliteDb::open_with`].
     pub fn open(path: &Path, migrations: &[&str]) -> Result<SqliteDb, StorageError> {
-        let mut conn = connect(path)?;
+        Self::open_with(path, migrations, Synchronous::Normal)
+    }
+
+    /// Opens (creating parent folders and the file) `path`, sets WAL, `synchronous`,
+    /// `busy_timeout=5000` and `foreign_keys=ON`, brings the schema to `migrations.len()` (runs
+    /// the migrations past the file's `user_version`, in order, in one transaction; refuses a
+    /// file from a newer build) and starts the database thread. This call blocks: make it before
+    /// the runtime starts or through `spawn_blocking`.
+    pub fn open_with(
+        path: &Path,
+        migrations: &[&str],
+        sync: Synchronous,
+    ) -> Result<SqliteDb, StorageError> {
+        let mut conn = connect(path, sync)?;
         migrate(&mut conn, migrations)?;
         // Without a second connection (an in-memory database) the writer checkpoints alone.
-        let checkpointer = connect(path).ok().filter(|_| path != Path::new(":memory:"));
+        let checkpointer = connect(path, sync)
+            .ok()
+            .filter(|_| path != Path::new(":memory:"));
         let shared = Arc::new(Shared::new(conn));
         let (wake, woken) = mpsc::channel();
         let (alive, running) = watch::channel(());
@@ -110,8 +125,29 @@ impl SqliteDb {
     }
 }
 
+/// How far a commit is durable before it is acknowledged (`PRAGMA synchronous`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    /// `NORMAL`: survives a crash of the process (the default); a power loss or kernel crash
+    /// may lose the last commits (WAL frames not yet fsynced).
+    #[default]
+    Normal,
+    /// `FULL`: the WAL is fsynced before each commit returns; survives a host crash.
+    Full,
+}
+
+impl Synchronous {
+    fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+        }
+    }
+}
+
 /// Opens the file and sets the connection's pragmas.
-fn connect(path: &Path) -> Result<Connection, StorageError> {
+fn connect(path: &Path, sync: Synchronous) -> Result<Connection, StorageError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| StorageError::Open(format!("{}: {e}", dir.display())))?;
@@ -123,7 +159,7 @@ fn connect(path: &Path) -> Result<Connection, StorageError> {
     if !mode.eq_ignore_ascii_case("wal") {
         tracing::warn!(%mode, "SQLite did not switch to WAL journal mode");
     }
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "synchronous", sync.pragma())?;
     // Checkpoints run on the database thread (see `leader`), never on a committing caller.
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -131,11 +167,23 @@ fn connect(path: &Path) -> Result<Connection, StorageError> {
     Ok(conn)
 }
 
-/// Runs every migration, in order, in one transaction.
+/// Runs the migrations past the file's `user_version`, in order, in one transaction, and records
+/// the new version; a file whose version is newer than `migrations.len()` is refused.
 fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<(), StorageError> {
-    let tx = conn.transaction()?;
-    for migration in migrations {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let found: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = u32::try_from(migrations.len()).unwrap_or(u32::MAX);
+    if found > known {
+        return Err(StorageError::Open(format!(
+            "schema version {found} was written by a newer gateway (this one knows {known})"
+        )));
+    }
+    for migration in &migrations[found as usize..] {
         tx.execute_batch(migration)?;
+    }
+    if found < known {
+        tx.pragma_update(None, "user_version", known)?;
+        tracing::info!(from = found, to = known, "SQLite schema migrated");
     }
     tx.commit()?;
     Ok(())

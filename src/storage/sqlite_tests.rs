@@ -239,3 +239,56 @@ async fn the_wal_is_checkpointed_and_reused_under_a_stream_of_commits() {
     );
     assert_eq!(committed_rows(&path).await, COMMITS);
 }
+
+fn user_version(path: &Path) -> u32 {
+    let conn = Connection::open(path).expect("reader");
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("user_version")
+}
+
+#[test]
+fn migrations_run_once_each_and_the_version_is_recorded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    // Not idempotent on purpose: running it twice would fail (duplicate column).
+    let add = "ALTER TABLE t ADD COLUMN w TEXT";
+    drop(SqliteDb::open(&path, &[SCHEMA]).expect("v1"));
+    assert_eq!(user_version(&path), 1);
+    drop(SqliteDb::open(&path, &[SCHEMA, add]).expect("v1 -> v2"));
+    assert_eq!(user_version(&path), 2);
+    drop(SqliteDb::open(&path, &[SCHEMA, add]).expect("v2 again runs nothing"));
+    assert_eq!(user_version(&path), 2);
+}
+
+#[test]
+fn a_file_from_a_newer_build_is_refused_untouched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    drop(SqliteDb::open(&path, &[SCHEMA, SCHEMA, SCHEMA]).expect("v3"));
+    let err = SqliteDb::open(&path, &[SCHEMA]).expect_err("a v1 build refuses a v3 file");
+    assert!(err.to_string().contains("newer"), "{err}");
+    assert_eq!(user_version(&path), 3);
+}
+
+#[test]
+fn a_failing_migration_leaves_the_file_at_its_old_version() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    drop(SqliteDb::open(&path, &[SCHEMA]).expect("v1"));
+    assert!(SqliteDb::open(&path, &[SCHEMA, "NOT SQL AT ALL"]).is_err());
+    assert_eq!(user_version(&path), 1);
+}
+
+#[tokio::test]
+async fn the_synchronous_setting_reaches_the_connection() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (sync, pragma) in [(Synchronous::Normal, 1), (Synchronous::Full, 2)] {
+        let path = dir.path().join(format!("{pragma}.db"));
+        let db = SqliteDb::open_with(&path, &[SCHEMA], sync).expect("open");
+        let got: i64 = db
+            .call(|c| c.query_row("PRAGMA synchronous", [], |r| r.get(0)))
+            .await
+            .expect("pragma");
+        assert_eq!(got, pragma, "{sync:?}");
+    }
+}

@@ -4,6 +4,9 @@ use std::time::Duration;
 
 use super::atelio_error::AtelioError;
 
+/// Atelio's code for "a request was made with this idempotency key in the past 24 hours".
+pub const KEY_EXISTS: &str = "idempotency_key_exists";
+
 /// An upstream failure.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum UpstreamError {
@@ -75,6 +78,13 @@ impl UpstreamError {
             UpstreamError::RetriesExhausted { last, .. } => last.code(),
             _ => None,
         }
+    }
+
+    /// Whether the answer says an earlier attempt probably did the work while its own answer was
+    /// lost: Atelio refused the Idempotency-Key as used (`idempotency_key_exists`), or a 2xx
+    /// body could not be understood. Never stored as the call's outcome.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, UpstreamError::Decode(_)) || self.code() == Some(KEY_EXISTS)
     }
 
     /// Whether the failure says nothing definitive about the request: it may succeed when

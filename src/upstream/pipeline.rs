@@ -10,6 +10,7 @@ use super::rate_limit::{RateLimited, RateLimiter};
 use super::retry::{AttemptOutcome, Decision, GiveUpReason, RetryBudget, RetryPolicy, decide};
 use super::{AtelioClient, UpstreamError, UpstreamRequest, UpstreamResponse};
 use crate::deadline::Deadline;
+use crate::uncertain::Uncertain;
 
 /// One HTTP attempt. `AtelioClient` is the real one; unit tests script their own.
 #[tonic::async_trait]
@@ -72,13 +73,30 @@ impl Upstream {
         caller: &str,
         deadline: Deadline,
     ) -> Result<UpstreamResponse, UpstreamError> {
+        self.execute_marking(req, caller, deadline, &Uncertain::new())
+            .await
+    }
+
+    /// `execute`, marking `uncertain` when an attempt that was sent may have taken effect
+    /// without its answer arriving (timeout, broken connection, 5xx).
+    pub async fn execute_marking(
+        &self,
+        req: &UpstreamRequest,
+        caller: &str,
+        deadline: Deadline,
+        uncertain: &Uncertain,
+    ) -> Result<UpstreamResponse, UpstreamError> {
         self.budget.record_request();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
             let span = tracing::info_span!("upstream_attempt", route = req.route, attempt);
+            let started_ms = crate::uncertain::now_ms();
             let out = self.attempt(req, caller, deadline).instrument(span).await;
             let outcome = classify(&out);
+            if may_have_taken_effect(&outcome) {
+                uncertain.mark(started_ms);
+            }
             match decide(
                 &self.policy,
                 attempt,
@@ -187,7 +205,15 @@ fn rate_limited(r: RateLimited) -> UpstreamError {
     }
 }
 
-/// What the retry decision needs to know about one attempt.
+/// Whether a sent attempt that ended this way may have done its work upstream.
+fn may_have_taken_effect(o: &AttemptOutcome) -> bool {
+    match o {
+        AttemptOutcome::Timeout | AttemptOutcome::TransportError => true,
+        AttemptOutcome::Status { code, .. } => *code >= 500,
+        _ => false,
+    }
+}
+
 /// The metric label of a failed attempt that is retried.
 fn retry_reason(out: &Result<UpstreamResponse, UpstreamError>) -> &'static str {
     match classify(out) {
