@@ -48,10 +48,10 @@ pub async fn idempotency(
             Arc::new(store)
         }
     };
-    Ok(Idempotency::new(
-        store,
-        Duration::from_secs(c.ttl_hours * 3600),
-    ))
+    Ok(
+        Idempotency::new(store, Duration::from_secs(c.ttl_hours * 3600))
+            .with_recovery_max_pages(c.recovery_max_pages),
+    )
 }
 
 /// The outbound pipeline for the configured Atelio credentials.

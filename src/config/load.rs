@@ -205,6 +205,10 @@ fn check_resilience(cfg: &Config) -> Result<(), ConfigError> {
         cfg.idempotency.purge_interval_s,
     )?;
     positive(
+        "idempotency.recovery_max_pages",
+        u64::from(cfg.idempotency.recovery_max_pages),
+    )?;
+    positive(
         "rate_limit.per_minute",
         u64::from(cfg.rate_limit.per_minute),
     )?;

@@ -145,6 +145,9 @@ pub struct IdempotencyConfig {
     pub memory_max_records: usize,
     /// How often expired records are purged, in seconds.
     pub purge_interval_s: u64,
+    /// Most list pages read to find what an earlier attempt created after its answer was lost
+    /// (each page is one upstream call, inside the rate limit). Default 20.
+    pub recovery_max_pages: u32,
 }
 
 /// `[rate_limit]`.
@@ -232,6 +235,7 @@ impl Default for IdempotencyConfig {
             ttl_hours: 24,
             memory_max_records: 100_000,
             purge_interval_s: 300,
+            recovery_max_pages: 20,
         }
     }
 }

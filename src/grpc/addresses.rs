@@ -2,7 +2,7 @@
 //! address profile and the same REST shapes under their own path (BA1–BA5, BOA1–BOA5).
 use reqwest::Method;
 
-use super::{Call, Gateway, GatewayError, convert::address as convert, decode, paging};
+use super::{Call, Gateway, GatewayError, convert::address as convert, decode, paging, recover};
 use crate::domain::Violations;
 use crate::idempotency::RequestId;
 use crate::proto::v1 as pb;
@@ -48,14 +48,33 @@ where
     let address = convert::address(&mut v, a, "address");
     let address = v.finish(address)?.ok_or_else(Violations::new)?;
     gw.once(call, req, async {
-        let key = call.key(req.request_id());
-        let body = gw
-            .json(
+        let send = async {
+            let key = call.key(req.request_id());
+            let route = owner.route("create");
+            let body = gw
+                .json(
+                    call,
+                    route::address_create(route, &owner.path, &address, key),
+                )
+                .await?;
+            Ok(decode::address(&body))
+        };
+        let want = a.cloned().unwrap_or_default();
+        recover::or_find(send, || {
+            let listing = recover::Listing {
+                page: |p| route::address_list(owner.route("list"), &owner.path, p),
+                size: paging::DEFAULT.max,
+            };
+            recover::scan(
+                gw,
                 call,
-                route::address_create(owner.route("create"), &owner.path, &address, key),
+                listing,
+                |v| Ok(decode::address(v)),
+                move |found| recover::matching::address(&want, found),
+                |found| found.create_time.as_ref(),
             )
-            .await?;
-        Ok(decode::address(&body))
+        })
+        .await
     })
     .await
 }
@@ -88,9 +107,14 @@ where
 {
     let id = super::convert::id(&mut v, "address_id", address_id);
     let id = v.finish(id)?.ok_or_else(Violations::new)?;
+    let done = || pb::Address {
+        address_id: id.as_str().to_string(),
+        ..Default::default()
+    };
     gw.once(call, req, async {
         let up = route::address_at(owner.route("delete"), Method::DELETE, &owner.path, &id);
-        Ok(decode::address(&gw.json(call, up).await?))
+        let send = async { Ok(decode::address(&gw.json(call, up).await?)) };
+        recover::delete_or_done(call, send, done).await
     })
     .await
 }

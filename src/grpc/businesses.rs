@@ -4,7 +4,7 @@ use tonic::{Request, Response, Status};
 
 use super::{
     Call, Gateway, GatewayError, address_rpcs as addr, convert::business as convert, decode, kyb,
-    only_id, paging, serve,
+    only_id, paging, recover, serve,
 };
 use crate::domain::Violations;
 use crate::proto::v1::{self as pb, business_service_server::BusinessService};
@@ -128,11 +128,30 @@ async fn create(
 ) -> Result<pb::CreateBusinessResponse, GatewayError> {
     let cmd = convert::create(r.business.as_ref())?;
     gw.once(&call, &r, async {
-        let body = gw
-            .json(&call, route::create(&cmd, call.key(&r.request_id)))
-            .await?;
+        let send = async {
+            let body = gw
+                .json(&call, route::create(&cmd, call.key(&r.request_id)))
+                .await?;
+            decode::business::business(&body).map_err(GatewayError::from)
+        };
+        let want = r.business.clone().unwrap_or_default();
+        let business = recover::or_find(send, || {
+            let listing = recover::Listing {
+                page: |p| route::list(p, None),
+                size: paging::DEFAULT.max,
+            };
+            recover::scan(
+                &gw,
+                &call,
+                listing,
+                decode::business::business,
+                move |b| recover::matching::business(&want, b),
+                |b| b.create_time.as_ref(),
+            )
+        })
+        .await?;
         Ok(pb::CreateBusinessResponse {
-            business: Some(decode::business::business(&body)?),
+            business: Some(business),
         })
     })
     .await
@@ -200,11 +219,15 @@ async fn delete(
     r: pb::DeleteBusinessRequest,
 ) -> Result<pb::DeleteBusinessResponse, GatewayError> {
     let id = only_id("business_id", &r.business_id)?;
+    let done = || pb::DeleteBusinessResponse {
+        business_id: id.as_str().to_string(),
+    };
     gw.once(&call, &r, async {
-        gw.send(&call, route::delete(&id)).await?;
-        Ok(pb::DeleteBusinessResponse {
-            business_id: id.as_str().to_string(),
-        })
+        let send = async {
+            gw.send(&call, route::delete(&id)).await?;
+            Ok(done())
+        };
+        recover::delete_or_done(&call, send, done).await
     })
     .await
 }

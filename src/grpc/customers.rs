@@ -3,7 +3,8 @@
 use tonic::{Request, Response, Status};
 
 use super::{
-    Call, Gateway, GatewayError, convert::customer as convert, decode, kyc, only_id, paging, serve,
+    Call, Gateway, GatewayError, convert::customer as convert, decode, kyc, only_id, paging,
+    recover, serve,
 };
 use crate::domain::Violations;
 use crate::proto::v1::{self as pb, customer_service_server::CustomerService};
@@ -88,11 +89,30 @@ async fn create(
 ) -> Result<pb::CreateCustomerResponse, GatewayError> {
     let cmd = convert::create(r.customer.as_ref())?;
     gw.once(&call, &r, async {
-        let body = gw
-            .json(&call, route::create(&cmd, call.key(&r.request_id)))
-            .await?;
+        let send = async {
+            let body = gw
+                .json(&call, route::create(&cmd, call.key(&r.request_id)))
+                .await?;
+            decode::customer::customer(&body).map_err(GatewayError::from)
+        };
+        let want = r.customer.clone().unwrap_or_default();
+        let customer = recover::or_find(send, || {
+            let listing = recover::Listing {
+                page: route::list,
+                size: 50,
+            };
+            recover::scan(
+                &gw,
+                &call,
+                listing,
+                decode::customer::customer,
+                move |c| recover::matching::customer(&want, c),
+                |c| c.create_time.as_ref(),
+            )
+        })
+        .await?;
         Ok(pb::CreateCustomerResponse {
-            customer: Some(decode::customer::customer(&body)?),
+            customer: Some(customer),
         })
     })
     .await
@@ -152,11 +172,15 @@ async fn delete(
     r: pb::DeleteCustomerRequest,
 ) -> Result<pb::DeleteCustomerResponse, GatewayError> {
     let id = only_id("customer_id", &r.customer_id)?;
+    let done = || pb::DeleteCustomerResponse {
+        customer_id: id.as_str().to_string(),
+    };
     gw.once(&call, &r, async {
-        gw.send(&call, route::delete(&id)).await?;
-        Ok(pb::DeleteCustomerResponse {
-            customer_id: id.as_str().to_string(),
-        })
+        let send = async {
+            gw.send(&call, route::delete(&id)).await?;
+            Ok(done())
+        };
+        recover::delete_or_done(&call, send, done).await
     })
     .await
 }

@@ -1,15 +1,21 @@
 //! KYC bodies for customers and beneficial owners: start, status and document upload
-//! (catalogue §2.4, §2.7 BOK1–BOK2). A start that Atelio answers with `idempotency_key_exists`
-//! (the start was already accepted under this key) is reconciled by reading the current status.
-use super::{Call, Gateway, GatewayError, convert, decode};
+//! (catalogue §2.4, §2.7 BOK1–BOK2). A start whose answer was lost (`idempotency_key_exists`:
+//! the start was already accepted under this key, or an undecodable body) is recovered by reading
+//! the current status; a start that Atelio refuses because a verification is already running
+//! (409 `kyc_init_fail`) is reconciled the same way. A lost document upload is recovered when the
+//! status shows the documents arrived.
+use super::{Call, Gateway, GatewayError, convert, decode, recover};
 use crate::domain::Violations;
 use crate::proto::v1 as pb;
 use crate::upstream::UpstreamRequest;
 use crate::upstream::routes::{customer as customer_route, owner as owner_route};
 
 pub use crate::upstream::error::KEY_EXISTS;
+/// Atelio's code for "a KYC is already in progress for this subject".
+pub const INIT_FAIL: &str = "kyc_init_fail";
 
-/// Sends a KYC/KYB start; on `idempotency_key_exists` reads `status` instead.
+/// Sends a KYC/KYB start; when its answer was lost, or a verification already runs, reads
+/// `status` instead (a lost answer's status is marked recovered).
 pub async fn start_or_read(
     gw: &Gateway,
     call: &Call,
@@ -17,10 +23,19 @@ pub async fn start_or_read(
     status: UpstreamRequest,
 ) -> Result<serde_json::Value, GatewayError> {
     match gw.json(call, start).await {
-        Err(GatewayError::Upstream(e)) if e.code() == Some(KEY_EXISTS) => {
+        Err(e) if recover::is_lost_outcome(&e) => {
             tracing::info!(
                 route = status.route,
-                "start already accepted upstream; reading the current status"
+                "start's answer lost; reading the status"
+            );
+            let body = gw.json(call, status).await?;
+            crate::idempotency::mark_recovered();
+            Ok(body)
+        }
+        Err(GatewayError::Upstream(e)) if e.code() == Some(INIT_FAIL) => {
+            tracing::info!(
+                route = status.route,
+                "a verification already runs; reading it"
             );
             gw.json(call, status).await
         }
@@ -87,21 +102,52 @@ pub async fn submit_documents(
 ) -> Result<pb::SubmitCustomerKycDocumentsResponse, GatewayError> {
     let (id, docs) = convert::documents::submit_documents(&r)?;
     gw.once(&call, &r, async {
-        let body = gw
-            .json(
-                &call,
-                customer_route::submit_documents(&id, &docs, call.key(&r.request_id)),
+        let send = async {
+            let key = call.key(&r.request_id);
+            let up = customer_route::submit_documents(&id, &docs, key);
+            let body = gw.json(&call, up).await?;
+            let o = decode::object(&body, "a document upload")?;
+            Ok(pb::SubmitCustomerKycDocumentsResponse {
+                customer_id: o
+                    .str("customer_id")
+                    .unwrap_or_else(|| id.as_str().to_string()),
+                num_documents_submitted: o.i64("num_documents_submitted").unwrap_or_default()
+                    as i32,
+            })
+        };
+        recover::or_find(send, || async {
+            // The upload names no program: the status read uses the configured default.
+            let program = convert::program(&mut Violations::new(), "", "", gw.default_program());
+            let Some(program) = program else {
+                return Ok(None);
+            };
+            let body = gw
+                .json(&call, customer_route::kyc_status(&id, &program))
+                .await?;
+            let v = decode::kyc_verification(&body, &["customer_id"])?;
+            Ok(
+                documents_arrived(&v).then(|| pb::SubmitCustomerKycDocumentsResponse {
+                    customer_id: id.as_str().to_string(),
+                    num_documents_submitted: docs.count() as i32,
+                }),
             )
-            .await?;
-        let o = decode::object(&body, "a document upload")?;
-        Ok(pb::SubmitCustomerKycDocumentsResponse {
-            customer_id: o
-                .str("customer_id")
-                .unwrap_or_else(|| id.as_str().to_string()),
-            num_documents_submitted: o.i64("num_documents_submitted").unwrap_or_default() as i32,
         })
+        .await
     })
     .await
+}
+
+/// Whether a KYC status shows that the upload arrived: the verification moved on (review or a
+/// verdict), or a requested document is marked `submitted`.
+fn documents_arrived(v: &pb::KycVerification) -> bool {
+    use pb::KycStatus as S;
+    let moved_on = [S::UnderReview, S::Passed, S::Failed]
+        .iter()
+        .any(|s| *s as i32 == v.kyc_status);
+    moved_on
+        || v.documents
+            .iter()
+            .any(|d| d.status.eq_ignore_ascii_case("submitted"))
 }
 
 /// StartBeneficialOwnerKyc.

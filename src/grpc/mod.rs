@@ -13,6 +13,7 @@ pub mod kyb;
 pub mod kyc;
 pub mod owners;
 pub mod paging;
+pub mod recover;
 pub mod status;
 
 use std::{future::Future, sync::Arc, time::Instant};

@@ -4,7 +4,7 @@ use reqwest::Method;
 use tonic::{Request, Response, Status};
 
 use super::{
-    Call, Gateway, GatewayError, address_rpcs as addr, convert, decode, kyc, paging, serve,
+    Call, Gateway, GatewayError, address_rpcs as addr, convert, decode, kyc, paging, recover, serve,
 };
 use crate::domain::{ResourceId, Violations};
 use crate::proto::v1::{self as pb, beneficial_owner_service_server::BeneficialOwnerService};
@@ -151,14 +151,31 @@ async fn create(
 ) -> Result<pb::CreateBeneficialOwnerResponse, GatewayError> {
     let (business, owner) = convert::owner::create(&r)?;
     gw.once(&call, &r, async {
-        let body = gw
-            .json(
+        let send = async {
+            let key = call.key(&r.request_id);
+            let body = gw
+                .json(&call, route::create(&business, &owner, key))
+                .await?;
+            decode::owner::owner(&body).map_err(GatewayError::from)
+        };
+        let want = r.beneficial_owner.clone().unwrap_or_default();
+        let found = recover::or_find(send, || {
+            let listing = recover::Listing {
+                page: |p| route::list(&business, p),
+                size: paging::DEFAULT.max,
+            };
+            recover::scan(
+                &gw,
                 &call,
-                route::create(&business, &owner, call.key(&r.request_id)),
+                listing,
+                decode::owner::owner,
+                move |o| recover::matching::owner(&want, o),
+                |o| o.create_time.as_ref(),
             )
-            .await?;
+        })
+        .await?;
         Ok(pb::CreateBeneficialOwnerResponse {
-            beneficial_owner: Some(decode::owner::owner(&body)?),
+            beneficial_owner: Some(found),
         })
     })
     .await
@@ -223,13 +240,22 @@ async fn delete(
     r: pb::DeleteBeneficialOwnerRequest,
 ) -> Result<pb::DeleteBeneficialOwnerResponse, GatewayError> {
     let (b, o) = ids(&r.business_id, &r.beneficial_owner_id)?;
+    let done = || pb::DeleteBeneficialOwnerResponse {
+        beneficial_owner: Some(pb::BeneficialOwner {
+            beneficial_owner_id: o.as_str().to_string(),
+            ..Default::default()
+        }),
+    };
     gw.once(&call, &r, async {
-        let body = gw
-            .json(&call, route::at("owners.delete", Method::DELETE, &b, &o))
-            .await?;
-        Ok(pb::DeleteBeneficialOwnerResponse {
-            beneficial_owner: Some(decode::owner::owner(&body)?),
-        })
+        let send = async {
+            let body = gw
+                .json(&call, route::at("owners.delete", Method::DELETE, &b, &o))
+                .await?;
+            Ok(pb::DeleteBeneficialOwnerResponse {
+                beneficial_owner: Some(decode::owner::owner(&body)?),
+            })
+        };
+        recover::delete_or_done(&call, send, done).await
     })
     .await
 }

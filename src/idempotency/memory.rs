@@ -75,10 +75,10 @@ impl IdempotencyStore for MemoryStore {
     }
 
     async fn abandon(&self, key: &str) -> Result<(), StoreError> {
-        if let Some(r) = self.lock().by_key.get_mut(key) {
-            if r.outcome.is_none() {
-                r.lease_until = 0;
-            }
+        if let Some(r) = self.lock().by_key.get_mut(key)
+            && r.outcome.is_none()
+        {
+            r.lease_until = 0;
         }
         Ok(())
     }

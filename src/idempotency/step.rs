@@ -75,6 +75,7 @@ pub struct Idempotency {
     store: Arc<dyn IdempotencyStore>,
     ttl: Duration,
     local: Mutex<HashMap<String, Arc<Notify>>>,
+    recovery_max_pages: u32,
 }
 
 enum Acquired {
@@ -90,7 +91,19 @@ impl Idempotency {
             store,
             ttl,
             local: Mutex::default(),
+            recovery_max_pages: 20,
         }
+    }
+
+    /// Sets how many list pages a lost-outcome recovery may read.
+    pub fn with_recovery_max_pages(mut self, pages: u32) -> Self {
+        self.recovery_max_pages = pages.max(1);
+        self
+    }
+
+    /// How many list pages a lost-outcome recovery may read.
+    pub fn recovery_max_pages(&self) -> u32 {
+        self.recovery_max_pages
     }
 
     /// The store (for the purge task).

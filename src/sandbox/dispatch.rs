@@ -61,7 +61,7 @@ impl Sandbox {
     }
 
     async fn deliver(&self, sub: &Subscription, body: Bytes) {
-        let f = &self.cfg.faults;
+        let f = self.faults();
         if f.reorder_rate > 0.0 && rand::random::<f64>() < f.reorder_rate {
             // Later events overtake this one (Atelio promises no order).
             tokio::time::sleep(f.reorder_delay).await;
@@ -80,7 +80,7 @@ impl Sandbox {
                 .await;
             let status = sent.as_ref().map(|r| r.status().as_u16()).ok();
             if matches!(status, Some(200 | 201)) {
-                if rand::random::<f64>() < self.cfg.faults.duplicate_rate {
+                if rand::random::<f64>() < f.duplicate_rate {
                     // Atelio: "duplicates can happen in rare cases"; one extra copy, re-signed.
                     let t = chrono::Utc::now().timestamp();
                     let again = self

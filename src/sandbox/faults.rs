@@ -84,7 +84,7 @@ fn dropped() -> Response {
 }
 
 pub async fn inject(State(sb): State<Arc<Sandbox>>, req: Request, next: Next) -> Response {
-    let f = &sb.cfg.faults;
+    let f = &sb.faults();
     if !f.latency.is_zero() {
         tokio::time::sleep(f.latency).await;
     }

@@ -91,6 +91,8 @@ pub struct Sandbox {
     window: Mutex<guard::Window>,
     calls: faults::Counter,
     dispatcher: dispatch::Dispatcher,
+    /// The fault switches in force (start from `cfg.faults`; a test may change them).
+    faults: std::sync::RwLock<Faults>,
 }
 
 /// A running emulator.
@@ -114,6 +116,15 @@ impl SandboxHandle {
             .add_subscription(url.into(), "sandbox wiring".into(), events)
     }
 
+    /// Replaces the fault switches from the next request on.
+    pub fn set_faults(&self, faults: Faults) {
+        *self
+            .sandbox
+            .faults
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = faults;
+    }
+
     /// Points subscription `id` at `url`, as `PATCH /webhooks/{id}` would.
     pub fn set_url(&self, id: &str, url: &str) {
         let _ = self.sandbox.modify(id, |s| s.url = url.to_string());
@@ -124,12 +135,21 @@ impl Sandbox {
     fn lock(&self) -> std::sync::MutexGuard<'_, state::Store> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// The fault switches in force now.
+    fn faults(&self) -> Faults {
+        self.faults
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
 }
 
 /// Serves the emulator on `listener` until the process ends.
 pub fn start(cfg: SandboxConfig, listener: TcpListener) -> std::io::Result<SandboxHandle> {
     let addr = listener.local_addr()?;
     let sandbox = Arc::new(Sandbox {
+        faults: std::sync::RwLock::new(cfg.faults.clone()),
         cfg,
         store: Mutex::new(state::Store::default()),
         window: Mutex::new(guard::Window::default()),

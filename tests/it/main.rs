@@ -13,6 +13,7 @@ mod errors;
 mod event_stream;
 mod idempotency;
 mod logs;
+mod lost_outcome;
 mod metrics;
 mod mtls;
 mod owner_kyc;

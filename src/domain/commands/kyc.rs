@@ -74,3 +74,12 @@ pub struct KycDocuments {
     /// Social security card.
     pub social_security_card: Option<DocumentFile>,
 }
+
+impl KycDocuments {
+    /// How many documents the upload carries.
+    pub fn count(&self) -> usize {
+        usize::from(self.government_id.is_some())
+            + usize::from(self.proof_of_address.is_some())
+            + usize::from(self.social_security_card.is_some())
+    }
+}
