@@ -43,6 +43,7 @@ impl Sandbox {
     /// Sends `payload` (its `event` names it) to every subscription that wants it.
     pub(super) fn emit(self: &Arc<Self>, mut payload: Value) {
         super::quirks::event(&self.cfg.quirks, &mut payload);
+        self.remember(&payload);
         let event = payload["event"].as_str().unwrap_or_default().to_string();
         let subs: Vec<Subscription> = self
             .lock()

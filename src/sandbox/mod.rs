@@ -93,7 +93,12 @@ pub struct Sandbox {
     dispatcher: dispatch::Dispatcher,
     /// The fault switches in force (start from `cfg.faults`; a test may change them).
     faults: std::sync::RwLock<Faults>,
+    /// Every webhook payload emitted (the most recent `EMITTED_KEPT`), for tests to count.
+    emitted: Mutex<std::collections::VecDeque<serde_json::Value>>,
 }
+
+/// How many emitted webhook payloads the emulator remembers.
+const EMITTED_KEPT: usize = 100_000;
 
 /// A running emulator.
 pub struct SandboxHandle {
@@ -116,6 +121,16 @@ impl SandboxHandle {
             .add_subscription(url.into(), "sandbox wiring".into(), events)
     }
 
+    /// The webhook payloads emitted so far (each once, however often it was delivered).
+    pub fn emitted(&self) -> Vec<serde_json::Value> {
+        let kept = self
+            .sandbox
+            .emitted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        kept.iter().cloned().collect()
+    }
+
     /// Replaces the fault switches from the next request on.
     pub fn set_faults(&self, faults: Faults) {
         *self
@@ -136,6 +151,14 @@ impl Sandbox {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    fn remember(&self, payload: &serde_json::Value) {
+        let mut kept = self.emitted.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.len() == EMITTED_KEPT {
+            kept.pop_front();
+        }
+        kept.push_back(payload.clone());
+    }
+
     /// The fault switches in force now.
     fn faults(&self) -> Faults {
         self.faults
@@ -150,6 +173,7 @@ pub fn start(cfg: SandboxConfig, listener: TcpListener) -> std::io::Result<Sandb
     let addr = listener.local_addr()?;
     let sandbox = Arc::new(Sandbox {
         faults: std::sync::RwLock::new(cfg.faults.clone()),
+        emitted: Mutex::default(),
         cfg,
         store: Mutex::new(state::Store::default()),
         window: Mutex::new(guard::Window::default()),

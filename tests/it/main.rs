@@ -5,6 +5,7 @@ mod helpers;
 mod auth;
 mod business_addresses_kyb;
 mod businesses;
+mod chaos;
 mod config_cli;
 mod crash;
 mod customer_kyc;
