@@ -87,6 +87,10 @@ fn parse_offset(s: &str) -> Option<FixedOffset> {
         _ => return None,
     };
     let body = &s[1..];
+    if !body.is_ascii() {
+        // The slicing below is by bytes: anything but ASCII is no offset (and must not panic).
+        return None;
+    }
     let (hours, minutes) = match body.len() {
         2 => (body, "00"),
         4 => (&body[..2], &body[2..]),

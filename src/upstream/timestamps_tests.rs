@@ -129,3 +129,15 @@ fn garbage_is_rejected() {
         assert_eq!(parse_timestamp(raw), None, "{raw:?} must be rejected");
     }
 }
+
+#[test]
+fn an_offset_with_non_ascii_characters_is_rejected_without_panicking() {
+    for raw in [
+        "2024-01-01T00:00:00+0é1",
+        "2024-01-01T00:00:00-é1",
+        "2024-01-01T00:00:00+0१:00",
+        "2024-01-01 00:00:00+ü",
+    ] {
+        assert_eq!(parse_timestamp(raw), None, "{raw:?} must be rejected");
+    }
+}

@@ -184,3 +184,6 @@ fn to_value(v: &Value) -> prost_types::Value {
     };
     prost_types::Value { kind: Some(kind) }
 }
+
+#[cfg(test)]
+mod props_tests;
