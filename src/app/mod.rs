@@ -79,12 +79,14 @@ impl App {
         let mut closers = Vec::new();
         let idempotency =
             components::idempotency(&config, clock, redis.as_ref(), &mut closers).await?;
+        let owners = Arc::new(crate::events::owners::KnownOwners::default());
         let gateway = Gateway::new(
             upstream,
             idempotency,
             config.server.default_deadline(),
             config.upstream.default_program_id.clone(),
-        );
+        )
+        .with_known_owners(owners.clone());
         let hub = components::hub(&config, redis.as_ref(), &mut closers, &mut tasks).await?;
         let verifier = Verifier::new(
             &creds.webhook_secrets,
@@ -94,6 +96,7 @@ impl App {
             verifier,
             hub: hub.clone(),
             counters: Arc::new(WebhookCounters::default()),
+            owners,
         });
         let grpc = bind(config.server.grpc_addr, "server.grpc_addr").await?;
         let webhook = bind(config.webhook.listen_addr, "webhook.listen_addr").await?;

@@ -8,6 +8,7 @@ pub mod hub;
 pub mod log;
 pub mod memory_log;
 pub mod model;
+pub mod owners;
 pub mod redis_log;
 pub mod sqlite_log;
 pub mod subscription;

@@ -150,6 +150,7 @@ async fn create(
             )
         })
         .await?;
+        gw.owners_seen(owner_ids(&business));
         Ok(pb::CreateBusinessResponse {
             business: Some(business),
         })
@@ -164,9 +165,17 @@ async fn get(
 ) -> Result<pb::GetBusinessResponse, GatewayError> {
     let id = only_id("business_id", &r.business_id)?;
     let body = gw.json(&call, route::get(&id)).await?;
+    let business = decode::business::business(&body)?;
+    gw.owners_seen(owner_ids(&business));
     Ok(pb::GetBusinessResponse {
-        business: Some(decode::business::business(&body)?),
+        business: Some(business),
     })
+}
+
+fn owner_ids(b: &pb::Business) -> impl Iterator<Item = &str> {
+    b.beneficial_owners
+        .iter()
+        .map(|o| o.beneficial_owner_id.as_str())
 }
 
 async fn list(

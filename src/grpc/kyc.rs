@@ -157,6 +157,7 @@ pub async fn start_owner(
     r: pb::StartBeneficialOwnerKycRequest,
 ) -> Result<pb::StartBeneficialOwnerKycResponse, GatewayError> {
     let (b, o, kyc) = convert::owner::start_kyc(&r, gw.default_program())?;
+    gw.owners_seen([o.as_str()]);
     gw.once(&call, &r, async {
         let start = owner_route::start_kyc(&b, &o, &kyc, call.key(&r.request_id));
         let body = start_or_read(
@@ -193,6 +194,7 @@ pub async fn owner_status(
     let (Some(b), Some(o), Some(program)) = (b, o, program) else {
         return Err(v.into());
     };
+    gw.owners_seen([o.as_str()]);
     let body = gw
         .json(&call, owner_route::kyc_status(&b, &o, &program))
         .await?;

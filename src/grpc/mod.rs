@@ -49,6 +49,7 @@ struct Inner {
     idempotency: Idempotency,
     default_deadline: std::time::Duration,
     default_program: Option<String>,
+    owners: Arc<crate::events::owners::KnownOwners>,
 }
 
 /// One RPC in flight: its name, caller and deadline.
@@ -85,7 +86,24 @@ impl Gateway {
                 idempotency,
                 default_deadline,
                 default_program,
+                owners: Arc::default(),
             }),
+        }
+    }
+
+    /// Shares the set of ids seen as beneficial owners with the webhook path (call before the
+    /// gateway is cloned).
+    pub fn with_known_owners(mut self, owners: Arc<crate::events::owners::KnownOwners>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.owners = owners;
+        }
+        self
+    }
+
+    /// Remembers ids seen as beneficial owners, so their events are filed as theirs.
+    pub fn owners_seen<'a>(&self, ids: impl IntoIterator<Item = &'a str>) {
+        for id in ids {
+            self.inner.owners.remember(id);
         }
     }
 

@@ -174,6 +174,7 @@ async fn create(
             )
         })
         .await?;
+        gw.owners_seen([found.beneficial_owner_id.as_str()]);
         Ok(pb::CreateBeneficialOwnerResponse {
             beneficial_owner: Some(found),
         })
@@ -187,6 +188,7 @@ async fn get(
     r: pb::GetBeneficialOwnerRequest,
 ) -> Result<pb::GetBeneficialOwnerResponse, GatewayError> {
     let (b, o) = ids(&r.business_id, &r.beneficial_owner_id)?;
+    gw.owners_seen([o.as_str()]);
     let body = gw
         .json(&call, route::at("owners.get", Method::GET, &b, &o))
         .await?;
@@ -212,6 +214,7 @@ async fn list(
         .into_iter()
         .map(decode::owner::owner)
         .collect::<Result<Vec<_>, _>>()?;
+    gw.owners_seen(owners.iter().map(|o| o.beneficial_owner_id.as_str()));
     let next_page_token = paging::next_token(page, owners.len(), info, "");
     Ok(pb::ListBeneficialOwnersResponse {
         beneficial_owners: owners,

@@ -22,7 +22,12 @@ use serde_json::json;
 use tower_http::timeout::TimeoutLayer;
 
 use super::{parse, verify::Verifier};
-use crate::events::{cursor, hub::Hub, log::Appended, model::EventKind};
+use crate::events::{
+    cursor,
+    hub::Hub,
+    log::Appended,
+    model::{EventKind, Subject},
+};
 
 /// Where Atelio posts.
 pub const WEBHOOK_PATH: &str = "/webhooks/atelio";
@@ -56,6 +61,8 @@ pub struct WebhookState {
     pub hub: Arc<Hub>,
     /// Outcome counters.
     pub counters: Arc<WebhookCounters>,
+    /// Ids seen as beneficial owners (files owner events named under `customer_id`).
+    pub owners: Arc<crate::events::owners::KnownOwners>,
 }
 
 /// The webhook router with its limits.
@@ -117,7 +124,10 @@ async fn handle(st: Arc<WebhookState>, headers: HeaderMap, body: Bytes) -> Respo
         )
             .into_response();
     }
-    let event = parse::parse(&verified);
+    let mut event = parse::parse(&verified);
+    event.subject = st
+        .owners
+        .file(std::mem::replace(&mut event.subject, Subject::None));
     let key = parse::dedupe_key(&event);
     let kind = event.kind;
     match st.hub.append(event, key).await {

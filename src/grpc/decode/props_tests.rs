@@ -5,16 +5,33 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use crate::grpc::decode;
+use crate::upstream::{atelio_error::parse_error_body, timestamps::parse_timestamp};
 use crate::webhook::parse::{dedupe_key, parse};
 use crate::webhook::test_support::verified;
-use crate::upstream::{atelio_error::parse_error_body, timestamps::parse_timestamp};
 
 /// Arbitrary JSON, a few levels deep, with Unicode strings and Atelio's field names as keys.
 fn json_value() -> impl Strategy<Value = Value> {
     let keys = prop::sample::select(vec![
-        "event", "customer_id", "business_id", "beneficial_owner_id", "occurred_at", "sent_time",
-        "reasons", "fields", "kyc_status", "documents", "data", "page_info", "addresses",
-        "date_created", "Message", "Code", "Status", "Type", "details", "x",
+        "event",
+        "customer_id",
+        "business_id",
+        "beneficial_owner_id",
+        "occurred_at",
+        "sent_time",
+        "reasons",
+        "fields",
+        "kyc_status",
+        "documents",
+        "data",
+        "page_info",
+        "addresses",
+        "date_created",
+        "Message",
+        "Code",
+        "Status",
+        "Type",
+        "details",
+        "x",
     ]);
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -27,8 +44,9 @@ fn json_value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(4, 48, 6, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((keys.clone(), inner), 0..8)
-                .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            prop::collection::vec((keys.clone(), inner), 0..8).prop_map(|kv| Value::Object(
+                kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+            )),
         ]
     })
 }
