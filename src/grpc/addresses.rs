@@ -158,7 +158,11 @@ where
     let patch = convert::address_patch(&mut v, a, mask);
     let (id, patch) = v.finish(patch)?.ok_or_else(Violations::new)?;
     gw.once(call, req, async {
-        let up = route::address_update(owner.route("update"), &owner.path, &id, &patch);
+        // Atelio wants the whole address: read it, then send it with the masked fields changed.
+        let read = route::address_at(owner.route("get"), Method::GET, &owner.path, &id);
+        let current = gw.json(call, read).await?;
+        let current = decode::unwrap(&current, "address");
+        let up = route::address_update(owner.route("update"), &owner.path, &id, &patch, current);
         Ok(decode::address(&gw.json(call, up).await?))
     })
     .await

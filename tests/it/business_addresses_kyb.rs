@@ -94,6 +94,7 @@ async fn business_addresses_are_created_read_listed_updated_and_deleted() {
             ("POST", base.as_str()),
             ("GET", one.as_str()),
             ("GET", base.as_str()),
+            ("GET", one.as_str()),
             ("PATCH", one.as_str()),
             ("DELETE", one.as_str())
         ]
@@ -101,8 +102,13 @@ async fn business_addresses_are_created_read_listed_updated_and_deleted() {
     assert_eq!(reqs[0].json(), sent_business_address());
     assert_eq!(reqs[2].query.as_deref(), Some("page=1&page_size=2"));
     assert_eq!(
-        reqs[3].json(),
-        json!({ "street": "1000 Main Street", "zip_code": "73301-1234" })
+        reqs[4].json(),
+        json!({
+            "address_type": "MAILING", "street": "1000 Main Street", "street2": "",
+            "city": "San Francisco", "state": "CA", "zip_code": "73301-1234", "country": "US",
+            "is_primary": true
+        }),
+        "the whole address: Atelio's current one with the masked fields changed"
     );
 }
 

@@ -150,3 +150,39 @@ fn the_demo_command_prints_the_whole_timeline_and_exits_0() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_masked_address_update_is_accepted_by_the_emulator() {
+    let app = start().await;
+    let mut c = BusinessServiceClient::new(app.channel.clone());
+    let business = c
+        .create_business(pb::CreateBusinessRequest {
+            business: Some(fixtures::business()),
+            request_id: "mu-1".into(),
+        })
+        .await
+        .expect("business")
+        .into_inner()
+        .business
+        .expect("business");
+    let mut address = business.addresses[0].clone();
+    address.city = "Dallas".into();
+    let updated = c
+        .update_business_address(pb::UpdateBusinessAddressRequest {
+            business_id: business.business_id.clone(),
+            address: Some(address),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["city".into()],
+            }),
+            request_id: "mu-2".into(),
+        })
+        .await
+        .expect("Atelio gets a whole address, so it accepts the update")
+        .into_inner()
+        .address
+        .expect("address");
+    assert_eq!(
+        (updated.city.as_str(), updated.street.as_str()),
+        ("Dallas", business.addresses[0].street.as_str())
+    );
+}

@@ -142,23 +142,29 @@ pub fn address_list(route: &'static str, owner_path: &str, p: PageRequest) -> Up
     )
 }
 
-/// BA4/BOA4 `PATCH {owner}/addresses/{address_id}` with the masked fields.
+/// BA4/BOA4 `PATCH {owner}/addresses/{address_id}` with a whole address (Atelio requires every
+/// field): the `current` address as Atelio holds it, with the masked fields taken from the patch.
 pub fn address_update(
     route: &'static str,
     owner_path: &str,
     address: &ResourceId,
     p: &AddressPatch,
+    current: &Value,
 ) -> UpstreamRequest {
-    let full = address_json(&p.address);
+    let wanted = address_json(&p.address);
     let mut m = Map::new();
-    for f in &p.fields {
-        let v = full.get(*f).cloned().unwrap_or(Value::Null);
-        m.insert((*f).into(), v);
+    for (field, value) in wanted.as_object().into_iter().flatten() {
+        let masked = p.fields.contains(&field.as_str());
+        let held = current.get(field).filter(|v| !v.is_null());
+        let v = match held {
+            Some(h) if !masked => h.clone(),
+            _ => value.clone(),
+        };
+        m.insert(field.clone(), v);
     }
     address_at(route, Method::PATCH, owner_path, address).json(Value::Object(m))
 }
 
-/// The path of a business, as the owner of addresses.
 pub fn owner_path(id: &ResourceId) -> String {
     base(id)
 }
