@@ -1,6 +1,7 @@
 //! `page_size`/`page_token` (AIP-158) translated to Atelio's page numbers. A token is opaque to
-//! callers: it carries the next page number and the filter it was issued for, so a token cannot
-//! be replayed against a different filter.
+//! callers: it carries the next page number, the page size and the filter it was issued for, so
+//! a token cannot be replayed against a different filter or page size (which would skip or repeat
+//! items).
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD as B64};
 
 use crate::domain::{Violations, commands::PageRequest};
@@ -48,15 +49,13 @@ pub fn page_request(
         v.add("page_size", "must not be negative");
         return None;
     }
+    let size = effective_size(size as u32, spec);
     let page = if token.is_empty() {
         1
     } else {
-        v.check("page_token", decode(token, filter))?
+        v.check("page_token", decode(token, size, filter))?
     };
-    Some(PageRequest {
-        page,
-        size: effective_size(size as u32, spec),
-    })
+    Some(PageRequest { page, size })
 }
 
 fn effective_size(asked: u32, spec: PageSpec) -> u32 {
@@ -77,7 +76,8 @@ fn effective_size(asked: u32, spec: PageSpec) -> u32 {
 }
 
 /// The token of the page after `current`, or "" when there is none. With `page_info` the total
-/// page count decides; without it a full page means there may be more.
+/// page count decides; without it a full page means there may be more, while a page longer than
+/// asked for means Atelio ignored the paging and sent everything.
 pub fn next_token(
     current: PageRequest,
     returned: usize,
@@ -86,29 +86,34 @@ pub fn next_token(
 ) -> String {
     let more = match info {
         Some(i) if i.pages > 0 => i64::from(current.page) < i.pages,
-        _ => returned > 0 && returned as u64 >= u64::from(current.size),
+        _ => returned > 0 && returned as u64 == u64::from(current.size),
     };
     if more {
-        encode(current.page + 1, filter)
+        encode(current.page + 1, current.size, filter)
     } else {
         String::new()
     }
 }
 
-fn encode(page: u32, filter: &str) -> String {
-    B64.encode(format!("v1:{page}:{filter}"))
+fn encode(page: u32, size: u32, filter: &str) -> String {
+    B64.encode(format!("v2:{page}:{size}:{filter}"))
 }
 
-fn decode(token: &str, filter: &str) -> Result<u32, String> {
+fn decode(token: &str, size: u32, filter: &str) -> Result<u32, String> {
     let bad = || "is not a token returned by this list".to_string();
     let raw = B64.decode(token).map_err(|_| bad())?;
     let text = String::from_utf8(raw).map_err(|_| bad())?;
-    let mut parts = text.splitn(3, ':');
-    let (Some("v1"), Some(page), Some(f)) = (parts.next(), parts.next(), parts.next()) else {
+    let mut parts = text.splitn(4, ':');
+    let (Some("v2"), Some(page), Some(issued_size), Some(f)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(bad());
     };
     if f != filter {
         return Err("was issued for a different filter".into());
+    }
+    if issued_size != size.to_string() {
+        return Err("was issued for a different page_size".into());
     }
     page.parse::<u32>().ok().filter(|p| *p >= 1).ok_or_else(bad)
 }
@@ -127,10 +132,27 @@ mod tests {
 
     #[test]
     fn a_token_round_trips_and_is_bound_to_its_filter() {
-        let t = encode(3, "approved");
-        assert_eq!(decode(&t, "approved"), Ok(3));
-        assert!(decode(&t, "").is_err());
-        assert!(decode("garbage!", "").is_err());
+        let t = encode(3, 20, "approved");
+        assert_eq!(decode(&t, 20, "approved"), Ok(3));
+        assert!(decode(&t, 20, "").is_err());
+        assert!(decode("garbage!", 20, "").is_err());
+    }
+
+    #[test]
+    fn a_token_is_bound_to_its_page_size() {
+        let t = encode(2, 20, "");
+        let mut v = Violations::new();
+        assert!(page_request(5, &t, DEFAULT, "", &mut v).is_none());
+        assert_eq!(v.len(), 1, "another page_size would skip or repeat items");
+        let mut v = Violations::new();
+        let same = page_request(20, &t, DEFAULT, "", &mut v).expect("same size");
+        assert_eq!((same.page, same.size), (2, 20));
+    }
+
+    #[test]
+    fn a_page_longer_than_asked_means_the_paging_was_ignored() {
+        let p = PageRequest { page: 1, size: 20 };
+        assert!(next_token(p, 25, None, "").is_empty());
     }
 
     #[test]

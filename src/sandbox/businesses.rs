@@ -184,7 +184,24 @@ pub async fn list(
         })
         .map(|b| render(&store, b))
         .collect();
-    Ok(Json(Value::Array(all)).into_response())
+    Ok(Json(Value::Array(page_of(all, &q)?)).into_response())
+}
+
+/// B2 pages like C2 ([I]): `page` (1-based) and `per_page` (1..=100, default 20); a request with
+/// neither gets every business.
+fn page_of(all: Vec<Value>, q: &HashMap<String, String>) -> Result<Vec<Value>, ApiError> {
+    if !q.contains_key("page") && !q.contains_key("per_page") {
+        return Ok(all);
+    }
+    let number = |k: &str, d: usize| q.get(k).map_or(Some(d), |v| v.parse().ok());
+    let (Some(page @ 1..), Some(size @ 1..=100)) = (number("page", 1), number("per_page", 20))
+    else {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            "page must be ≥ 1 and per_page 1..100",
+        ));
+    };
+    Ok(all.into_iter().skip((page - 1) * size).take(size).collect())
 }
 
 pub async fn get(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>) -> ApiResult {

@@ -186,3 +186,43 @@ async fn a_masked_address_update_is_accepted_by_the_emulator() {
         ("Dallas", business.addresses[0].street.as_str())
     );
 }
+
+#[tokio::test]
+async fn listing_more_businesses_than_a_page_ends_after_each_was_seen_once() {
+    let app = start().await;
+    let mut c = BusinessServiceClient::new(app.channel.clone());
+    for i in 0..25 {
+        let business = pb::Business {
+            legal_business_name: format!("Paged Co {i}"),
+            ..fixtures::business()
+        };
+        let req = pb::CreateBusinessRequest {
+            business: Some(business),
+            request_id: format!("lp-{i}"),
+        };
+        c.create_business(req).await.expect("business");
+    }
+    let (mut seen, mut token, mut pages) = (Vec::new(), String::new(), 0);
+    loop {
+        let page = c
+            .list_businesses(pb::ListBusinessesRequest {
+                page_size: 10,
+                page_token: token.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("page")
+            .into_inner();
+        seen.extend(page.businesses.into_iter().map(|b| b.business_id));
+        pages += 1;
+        assert!(pages <= 5, "the listing must end");
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    let mut distinct = seen.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!((seen.len(), distinct.len()), (25, 25), "each business once");
+}
