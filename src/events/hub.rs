@@ -46,6 +46,9 @@ pub struct Batch {
     pub entries: Vec<Arc<Entry>>,
     /// Every event up to this sequence was examined (resume after it).
     pub scanned_to: u64,
+    /// Set when retention removed events after the reader's position before it read them: the
+    /// cursor to resume after (the reader must not skip silently).
+    pub behind: Option<u64>,
 }
 
 /// Durable append and fan-out of verification events.
@@ -161,6 +164,7 @@ impl Hub {
             return Ok(Batch {
                 entries: Vec::new(),
                 scanned_to: after,
+                behind: None,
             });
         }
         if let Some(batch) = self.read_tail(after, filter, limit) {
@@ -168,6 +172,9 @@ impl Hub {
         }
         let known = self.latest();
         let rows = self.log.read_after(after, filter, limit).await?;
+        // Retention removes prefixes only: if nothing after `after` is missing now, nothing was
+        // missing when the rows were read.
+        let behind = self.log.bounds().await?.expired_after(after);
         let last = rows.last().map_or(after, |r| r.sequence);
         let scanned_to = if rows.len() < limit {
             last.max(known).max(after)
@@ -180,6 +187,7 @@ impl Hub {
                 .map(|r| Arc::new(Entry::from_stored(r)))
                 .collect(),
             scanned_to,
+            behind,
         })
     }
 
@@ -193,6 +201,7 @@ impl Hub {
         let mut batch = Batch {
             entries: Vec::new(),
             scanned_to: after,
+            behind: None,
         };
         for e in tail.range(start..) {
             if e.sequence != batch.scanned_to + 1 || batch.entries.len() == limit {

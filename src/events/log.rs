@@ -60,6 +60,15 @@ pub struct Bounds {
     pub latest: u64,
 }
 
+impl Bounds {
+    /// The cursor to resume after when events following `after` were removed by retention
+    /// (`None`: nothing after `after` is missing).
+    pub fn expired_after(&self, after: u64) -> Option<u64> {
+        let oldest_after = self.oldest.map_or(self.latest, |o| o.saturating_sub(1));
+        (after < oldest_after).then_some(oldest_after)
+    }
+}
+
 /// Which events a reader wants; empty sets mean "any". An event matches when its kind is in
 /// `kinds` (if non-empty) AND (all id sets empty OR its subject id is in the set for its subject
 /// type). An event without a subject id matches only when every id set is empty.

@@ -1,12 +1,13 @@
 //! One subscriber's stream: reads the log from its cursor at its own pace (tail or log via the
 //! hub), filters, yields events in sequence order, then waits for the hub's `watch` to move.
 //! Heartbeats carry the cursor examined so far. Only the cursor and one batch live here, so an
-//! idle or lagging subscriber costs the same small amount of memory.
+//! idle or lagging subscriber costs the same small amount of memory. A stream never skips: if
+//! retention removes events the subscriber has not read yet, it ends with [`StreamEnd::Expired`]
+//! naming the oldest cursor (the gRPC edge maps every [`StreamEnd`] to its status).
 use std::{pin::Pin, sync::Arc, time::Duration};
 
 use tokio::sync::watch;
 use tokio_stream::Stream;
-use tonic::Status;
 
 use super::hub::{Batch, Hub};
 use super::log::Filter;
@@ -15,9 +16,23 @@ use crate::proto::v1 as pb;
 /// Events read per step: a catching-up subscriber yields to others between batches.
 const BATCH: usize = 256;
 
-/// The gRPC response stream type.
+/// Why a subscription's stream ended.
+#[derive(Debug)]
+pub enum StreamEnd {
+    /// The event log could not be read.
+    Log(super::log::LogError),
+    /// Retention removed events after the subscriber's position; resume after this sequence.
+    Expired {
+        /// The oldest position still complete.
+        oldest_after: u64,
+    },
+    /// The gateway is shutting down.
+    ShuttingDown,
+}
+
+/// A subscription's items.
 pub type EventStream =
-    Pin<Box<dyn Stream<Item = Result<pb::SubscribeVerificationEventsResponse, Status>> + Send>>;
+    Pin<Box<dyn Stream<Item = Result<pb::SubscribeVerificationEventsResponse, StreamEnd>> + Send>>;
 
 /// What a subscription needs.
 pub struct Subscription {
@@ -94,10 +109,14 @@ impl Subscription {
                 let batch: Batch = match hub.read_after(after, &filter, BATCH).await {
                     Ok(b) => b,
                     Err(e) => {
-                        yield Err(Status::unavailable(format!("event log unavailable: {e}")));
+                        yield Err(StreamEnd::Log(e));
                         break;
                     }
                 };
+                if let Some(oldest_after) = batch.behind {
+                    yield Err(StreamEnd::Expired { oldest_after });
+                    break;
+                }
                 for e in &batch.entries {
                     yield Ok(event(e));
                 }
@@ -110,7 +129,7 @@ impl Subscription {
                     Wake::NewEvents => {}
                     Wake::Heartbeat => yield Ok(heartbeat(after)),
                     Wake::Shutdown => {
-                        yield Err(Status::unavailable("the gateway is shutting down; resume elsewhere with your last cursor"));
+                        yield Err(StreamEnd::ShuttingDown);
                         break;
                     }
                 }
@@ -137,5 +156,58 @@ async fn wait(
             _ = beat.tick() => return Wake::Heartbeat,
             changed = shutdown.changed() => if changed.is_err() { return Wake::Shutdown },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use tokio_stream::StreamExt;
+
+    use super::*;
+    use crate::events::log::{Appended, EventLog, Retention, SystemClock};
+    use crate::events::memory_log::MemoryLog;
+    use crate::webhook::test_support::parsed_body;
+
+    async fn append(hub: &Arc<Hub>, n: u32) {
+        let body = format!(r#"{{"event":"kyc.verification.success","customer_id":"c-{n}"}}"#);
+        let appended = hub.append(parsed_body(&body), format!("k{n}")).await;
+        assert!(matches!(appended, Ok(Appended::New(_))), "{appended:?}");
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_overtaken_by_retention_mid_stream_ends_out_of_range_not_skipping() {
+        let retention = Retention {
+            max_events: 3,
+            ..Retention::default()
+        };
+        let log = Arc::new(MemoryLog::new(retention, Arc::new(SystemClock)));
+        let hub = Hub::open(log.clone(), 1).await.expect("hub");
+        for n in 1..=3 {
+            append(&hub, n).await;
+        }
+        let (_tx, shutdown) = watch::channel(false);
+        let sub = Subscription {
+            hub: hub.clone(),
+            filter: Filter::default(),
+            after: 0,
+            heartbeat: Duration::from_secs(60),
+            shutdown,
+        };
+        let mut stream = sub.into_stream();
+        for _ in 1..=3 {
+            assert!(stream.next().await.expect("item").is_ok());
+        }
+        for n in 4..=8 {
+            append(&hub, n).await;
+        }
+        log.enforce_retention().await.expect("retention");
+        match stream.next().await.expect("an item") {
+            Err(StreamEnd::Expired { oldest_after }) => assert_eq!(oldest_after, 5),
+            other => panic!("events 4 and 5 are gone; the stream must not skip them: {other:?}"),
+        }
+        assert!(stream.next().await.is_none(), "the stream ended");
     }
 }

@@ -3,6 +3,7 @@
 use std::{sync::Arc, time::Duration};
 
 use tokio::sync::watch;
+use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status};
 
 use super::{Call, GatewayError, handle};
@@ -12,7 +13,7 @@ use crate::events::{
     cursor, encode,
     hub::Hub,
     log::{Filter, LogError},
-    subscription::{EventStream, Subscription},
+    subscription::{StreamEnd, Subscription},
 };
 use crate::proto::v1::{self as pb, verification_event_service_server::VerificationEventService};
 
@@ -41,6 +42,26 @@ fn call<T>(req: &Request<T>, method: &'static str) -> Call {
         deadline: Deadline::after(Duration::from_secs(30)),
         uncertain: Default::default(),
     }
+}
+
+/// The gRPC response stream of a subscription.
+pub type EventStream = std::pin::Pin<
+    Box<
+        dyn tokio_stream::Stream<Item = Result<pb::SubscribeVerificationEventsResponse, Status>>
+            + Send,
+    >,
+>;
+
+/// Why a stream ended, as the status the subscriber gets (through the one mapping).
+fn stream_end(end: StreamEnd) -> Status {
+    let e = match end {
+        StreamEnd::Log(e) => unavailable(e),
+        StreamEnd::Expired { oldest_after } => GatewayError::CursorExpired {
+            oldest: cursor::encode(oldest_after),
+        },
+        StreamEnd::ShuttingDown => GatewayError::ShuttingDown,
+    };
+    super::to_status(e)
 }
 
 /// Proto filter → log filter; ids must be UUIDs and kinds known.
@@ -125,7 +146,9 @@ impl VerificationEventService for EventsApi {
             heartbeat: self.heartbeat,
             shutdown: self.shutdown.clone(),
         };
-        Ok(Response::new(sub.into_stream()))
+        Ok(Response::new(Box::pin(
+            sub.into_stream().map(|item| item.map_err(stream_end)),
+        )))
     }
 
     async fn list_verification_events(
@@ -160,6 +183,15 @@ impl VerificationEventService for EventsApi {
                 .read_after(after, &filter, size)
                 .await
                 .map_err(unavailable)?;
+            if !r.page_token.is_empty() {
+                let bounds = self.hub.log().bounds().await.map_err(unavailable)?;
+                if let Some(oldest_after) = bounds.expired_after(after) {
+                    // The page would silently skip what retention removed.
+                    return Err(GatewayError::CursorExpired {
+                        oldest: cursor::encode(oldest_after),
+                    });
+                }
+            }
             let next_page_token = if rows.len() == size {
                 rows.last()
                     .map(|e| cursor::encode(e.sequence))

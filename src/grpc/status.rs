@@ -38,6 +38,8 @@ pub enum GatewayError {
     },
     /// The event log cannot be reached.
     Events(String),
+    /// The gateway is shutting down; streams end so subscribers resume elsewhere.
+    ShuttingDown,
     /// The named thing does not exist.
     NotFound(&'static str),
     /// An earlier attempt may have taken effect at Atelio, its answer was lost and the gateway
@@ -101,6 +103,12 @@ pub fn to_status(e: GatewayError) -> Status {
         ),
         GatewayError::NotFound(what) => gateway(Code::NotFound, "NOT_FOUND", what, None),
         GatewayError::OutcomeUnknown => outcome_unknown(),
+        GatewayError::ShuttingDown => gateway(
+            Code::Unavailable,
+            "SHUTTING_DOWN",
+            "the gateway is shutting down; resume elsewhere with your last cursor",
+            Some(Duration::from_secs(1)),
+        ),
         GatewayError::Store(_) => gateway(
             Code::Unavailable,
             "IDEMPOTENCY_STORE_UNAVAILABLE",

@@ -36,13 +36,18 @@ pub fn to_status(e: UpstreamError) -> Status {
                 meta.insert("atelio_type".into(), t.clone());
             }
             for (field, msg) in &error.field_violations {
-                d.add_bad_request_violation(field.clone(), msg.clone());
+                d.add_bad_request_violation(field.clone(), violation_text(msg));
+            }
+            if error.code.as_deref() == Some(REINIT_FAIL)
+                && let Some(at) = error.message.as_deref().and_then(passed_at)
+            {
+                meta.insert("passed_at".into(), at);
             }
             let m = map_http(*status, error.code.as_deref(), *retry_after);
             (
                 m,
                 meta,
-                atelio_message(*status, error.message.as_deref()),
+                atelio_message(*status, error.code.as_deref()),
                 ATELIO_DOMAIN,
             )
         }
@@ -77,13 +82,61 @@ pub fn to_status(e: UpstreamError) -> Status {
     Status::with_error_details(mapped.code, message, d)
 }
 
-fn atelio_message(status: u16, message: Option<&str>) -> String {
-    let mut text = format!("Atelio answered HTTP {status}");
-    if let Some(m) = message {
-        text.push_str(": ");
-        text.extend(m.chars().take(200));
+/// Atelio's code for "KYC already passed" (a start after a pass).
+const REINIT_FAIL: &str = "kyc_reinit_fail";
+
+/// Field-problem texts of Atelio's that never echo a request value; any other becomes
+/// [`REJECTED`] (Atelio's messages may quote what was sent, and that may be PII).
+const SAFE_VIOLATIONS: &[&str] = &[
+    "Missing data for required field.",
+    "Field may not be null.",
+    "Unknown field.",
+    "Not a valid string.",
+    "Not a valid email address.",
+    "Not a valid date.",
+    "Not a valid integer.",
+    "Not a valid boolean.",
+    "Shorter than minimum length 1.",
+    "String does not match expected pattern.",
+];
+const REJECTED: &str = "rejected by Atelio";
+
+fn violation_text(msg: &str) -> String {
+    let known = SAFE_VIOLATIONS
+        .iter()
+        .find(|s| s.eq_ignore_ascii_case(msg.trim()));
+    known.copied().unwrap_or(REJECTED).to_string()
+}
+
+/// Our own text: the HTTP status and Atelio's `Code`; never Atelio's `Message`, which may echo
+/// request values.
+fn atelio_message(status: u16, code: Option<&str>) -> String {
+    match code {
+        Some(c) if !c.is_empty() => {
+            let c: String = c
+                .chars()
+                .filter(|ch| ch.is_ascii_graphic())
+                .take(64)
+                .collect();
+            format!("Atelio answered HTTP {status} ({c})")
+        }
+        _ => format!("Atelio answered HTTP {status}"),
     }
-    text
+}
+
+/// The time a "KYC already passed at …" message names, as RFC 3339 (only a parsed timestamp
+/// leaves the message, never its text).
+fn passed_at(message: &str) -> Option<String> {
+    let words: Vec<&str> = message.split_whitespace().collect();
+    (0..words.len()).rev().find_map(|i| {
+        let one = words[i].trim_matches(|c: char| c == '.' || c == ',' || c == '"');
+        let two = words.get(i + 1).map(|w| format!("{one} {w}"));
+        [Some(one.to_string()), two]
+            .into_iter()
+            .flatten()
+            .find_map(|w| crate::upstream::timestamps::parse_timestamp(&w))
+            .map(|t| t.to_rfc3339())
+    })
 }
 
 /// Reason from Atelio's `Code` (`customer_dne` → `CUSTOMER_DNE`), else from the HTTP status.
@@ -115,6 +168,7 @@ fn map_http(status: u16, code: Option<&str>, retry_after: Option<Duration>) -> M
     let reason = reason_from(code, status);
     let retry_hint = Some(retry_after.unwrap_or(Duration::from_secs(1)));
     let (code, reason, retry) = match status {
+        400 if code == Some(REINIT_FAIL) => (Code::FailedPrecondition, reason, None),
         400 | 422 => (Code::InvalidArgument, reason, None),
         401 | 403 => (
             Code::Internal,

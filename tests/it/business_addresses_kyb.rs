@@ -128,7 +128,11 @@ async fn deleting_the_last_address_surfaces_atelios_error() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), tonic::Code::InvalidArgument);
-    assert!(err.message().contains("atleast one active address"));
+    assert!(
+        err.message().contains("business_address_del_err"),
+        "Atelio's code, never its message text: {}",
+        err.message()
+    );
 }
 
 #[tokio::test]

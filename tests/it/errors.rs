@@ -201,3 +201,56 @@ async fn a_slow_upstream_hits_the_attempt_timeout() {
         "UPSTREAM_TIMEOUT"
     );
 }
+
+#[tokio::test]
+async fn atelios_error_text_is_never_copied_into_the_status_or_the_stored_outcome() {
+    let app = spawn_no_retry().await;
+    let body = json!({
+        "Message": {"email": ["nick.smith@goldfinger.com is not a valid address"],
+                    "last_name": ["Missing data for required field."]},
+        "Status": 400, "Code": "create_customer_schema", "Type": "Request Error"
+    });
+    app.upstream
+        .on("POST", "/customers/", vec![Reply::json(400, body)]);
+    for _ in 0..2 {
+        // The second answer is the stored outcome, replayed.
+        let err = app
+            .customers()
+            .create_customer(pb::CreateCustomerRequest {
+                customer: Some(customer()),
+                request_id: "pii-1".into(),
+            })
+            .await
+            .unwrap_err();
+        let everything = format!("{} {:?}", err.message(), err.details());
+        assert!(!everything.contains("goldfinger"), "{everything}");
+        assert!(
+            !everything.contains("is not a valid address"),
+            "{everything}"
+        );
+        let br = err
+            .get_error_details()
+            .bad_request()
+            .cloned()
+            .expect("fields");
+        let texts: Vec<_> = br
+            .field_violations
+            .iter()
+            .map(|v| (v.field.as_str(), v.description.as_str()))
+            .collect();
+        assert!(
+            texts.contains(&("email", "rejected by Atelio")),
+            "{texts:?}"
+        );
+        assert!(texts.contains(&("last_name", "Missing data for required field.")));
+        assert_eq!(
+            err.message(),
+            "Atelio answered HTTP 400 (create_customer_schema)"
+        );
+    }
+    assert_eq!(
+        app.upstream.hits("POST", "/customers/"),
+        1,
+        "the rejection was stored"
+    );
+}

@@ -314,3 +314,41 @@ async fn list_pages_and_get_reads_one_event() {
         .unwrap_err();
     assert_eq!(missing.code(), Code::NotFound);
 }
+
+#[tokio::test]
+async fn a_list_page_token_overtaken_by_retention_is_out_of_range_not_a_silent_skip() {
+    let app = spawn_app_with(|c| {
+        c.events.max_events = 3;
+        c.events.retention_interval_s = 1;
+    })
+    .await;
+    post_many(&app, 0..2, 1).await;
+    let first = app
+        .events()
+        .list_verification_events(pb::ListVerificationEventsRequest {
+            page_size: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!first.next_page_token.is_empty());
+    post_many(&app, 2..8, 1).await;
+    let err = loop {
+        let page = app
+            .events()
+            .list_verification_events(pb::ListVerificationEventsRequest {
+                page_size: 1,
+                page_token: first.next_page_token.clone(),
+                ..Default::default()
+            })
+            .await;
+        match page {
+            Err(e) => break e,
+            Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    };
+    assert_eq!(err.code(), Code::OutOfRange);
+    let info = err.get_error_details().error_info().cloned().unwrap();
+    assert_eq!(info.reason, "CURSOR_EXPIRED");
+}

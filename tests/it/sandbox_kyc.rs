@@ -178,3 +178,100 @@ async fn a_refused_webhook_is_retried_until_accepted() {
         "no delivery after a 200"
     );
 }
+
+#[tokio::test]
+async fn through_the_gateway_a_start_after_a_pass_is_a_failed_precondition_with_the_pass_time() {
+    use atelio_gateway::proto::v1 as pb;
+    use tonic_types::StatusExt;
+    let app = crate::sandbox_e2e::start().await;
+    let mut c = pb::customer_service_client::CustomerServiceClient::new(app.channel.clone());
+    let id = c
+        .create_customer(pb::CreateCustomerRequest {
+            customer: Some(crate::helpers::fixtures::customer()),
+            request_id: "rp-0".into(),
+        })
+        .await
+        .expect("customer")
+        .into_inner()
+        .customer
+        .expect("customer")
+        .customer_id;
+    let start = |rid: &str| pb::StartCustomerKycRequest {
+        customer_id: id.clone(),
+        program_id: PROGRAM.into(),
+        request_id: rid.into(),
+        ..Default::default()
+    };
+    c.start_customer_kyc(start("rp-1"))
+        .await
+        .expect("first start");
+    let passed = pb::KycStatus::Passed as i32;
+    for _ in 0..100 {
+        let s = c
+            .get_customer_kyc_status(pb::GetCustomerKycStatusRequest {
+                customer_id: id.clone(),
+                program_id: PROGRAM.into(),
+            })
+            .await
+            .expect("status")
+            .into_inner();
+        if s.verification.is_some_and(|v| v.kyc_status == passed) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let err = c
+        .start_customer_kyc(start("rp-2"))
+        .await
+        .expect_err("already passed");
+    assert_eq!(err.code(), tonic::Code::FailedPrecondition, "{err:?}");
+    let info = err
+        .get_error_details()
+        .error_info()
+        .cloned()
+        .expect("ErrorInfo");
+    assert_eq!(info.reason, "KYC_REINIT_FAIL");
+    let at = info
+        .metadata
+        .get("passed_at")
+        .expect("the earlier pass time");
+    assert!(chrono::DateTime::parse_from_rfc3339(at).is_ok(), "{at}");
+}
+
+#[tokio::test]
+async fn through_the_gateway_a_second_start_while_one_runs_reads_the_running_one() {
+    use atelio_gateway::proto::v1 as pb;
+    let app = crate::sandbox_e2e::start().await;
+    let mut c = pb::customer_service_client::CustomerServiceClient::new(app.channel.clone());
+    let customer = pb::Customer {
+        ssn: "333-33-3333".into(),
+        ..crate::helpers::fixtures::customer()
+    };
+    let id = c
+        .create_customer(pb::CreateCustomerRequest {
+            customer: Some(customer),
+            request_id: "ri-0".into(),
+        })
+        .await
+        .expect("customer")
+        .into_inner()
+        .customer
+        .expect("customer")
+        .customer_id;
+    let start = |rid: &str| pb::StartCustomerKycRequest {
+        customer_id: id.clone(),
+        program_id: PROGRAM.into(),
+        request_id: rid.into(),
+        ..Default::default()
+    };
+    c.start_customer_kyc(start("ri-1"))
+        .await
+        .expect("first start");
+    let again = c
+        .start_customer_kyc(start("ri-2"))
+        .await
+        .expect("409 kyc_init_fail is reconciled by reading the status")
+        .into_inner();
+    assert_eq!(again.customer_id, id);
+    assert_ne!(again.kyc_status, pb::KycStatus::Unspecified as i32);
+}

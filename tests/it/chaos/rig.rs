@@ -200,6 +200,20 @@ impl Rig {
     }
 }
 
+impl Drop for Rig {
+    /// The last gateway process dies with the test (SIGKILL; its files go with the folder).
+    fn drop(&mut self) {
+        if let Some(process) = self
+            .gateway
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            let _ = process.kill();
+        }
+    }
+}
+
 pub fn event_key(v: &Value) -> EventKey {
     let subject = ["customer_id", "beneficial_owner_id", "business_id"]
         .iter()
