@@ -175,10 +175,12 @@ impl Rig {
         let mut out: HashMap<String, Vec<String>> = HashMap::new();
         for page in 1.. {
             let sep = if path.contains('?') { '&' } else { '?' };
-            let (status, body) = self
-                .emu
-                .call("GET", &format!("{path}{sep}page={page}"), None)
-                .await;
+            let url = if paged {
+                format!("{path}{sep}page={page}")
+            } else {
+                path.to_string()
+            };
+            let (status, body) = self.emu.call("GET", &url, None).await;
             assert_eq!(status, 200, "{body}");
             let items: Vec<Value> = body
                 .as_array()
