@@ -15,6 +15,7 @@ use atelio_gateway::{
         sqlite::SqliteStore,
     },
     proto::v1 as pb,
+    storage::Synchronous,
 };
 
 const SEQUENTIAL: usize = 5_000;
@@ -112,16 +113,28 @@ fn main() {
     rt.block_on(async {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("bench.sqlite3");
-        let sqlite =
-            tokio::task::spawn_blocking(move || SqliteStore::open(&path, Arc::new(SystemClock)))
-                .await
-                .expect("join")
-                .expect("open");
-        bench(
-            "idempotency step, SQLite store (WAL, synchronous=NORMAL, batched commits)",
-            Arc::new(sqlite),
-        )
-        .await;
+        for (sync, name) in [
+            (Synchronous::Normal, "NORMAL: process-crash durable"),
+            (
+                Synchronous::Full,
+                "FULL: host-crash durable, fsync per commit",
+            ),
+        ] {
+            let path = path.with_extension(format!("{sync:?}"));
+            let sqlite = tokio::task::spawn_blocking(move || {
+                SqliteStore::open_with(&path, Arc::new(SystemClock), sync)
+            })
+            .await
+            .expect("join")
+            .expect("open");
+            bench(
+                &format!(
+                    "idempotency step, SQLite store (WAL, synchronous={name}, batched commits)"
+                ),
+                Arc::new(sqlite),
+            )
+            .await;
+        }
         let redis = atelio_gateway::storage::redis_server::RedisServer::start(true);
         let conn = redis.connection().await;
         bench(

@@ -2,7 +2,9 @@
 //! stored in SQLite), webhook → subscriber latency with 100 subscribers at rising rates, and the
 //! memory of an idle subscriber. The gateway is the release binary in its own process; the load
 //! generator (this process) runs on the same machine. Run: `cargo bench --bench webhooks`;
-//! `BENCH_STORE=redis cargo bench --bench webhooks` does the same with every store on Redis.
+//! `BENCH_STORE=redis cargo bench --bench webhooks` does the same with every store on Redis;
+//! `BENCH_SQLITE_SYNCHRONOUS=full` runs the SQLite stores host-crash durable (fsync per commit);
+//! `BENCH_INGEST_ONLY=1` stops after the ingest figures.
 #[path = "support/gateway.rs"]
 mod gateway;
 #[path = "support/http1.rs"]
@@ -23,14 +25,20 @@ fn main() {
         let gw = gateway::Gateway::start();
         let store = if std::env::var("BENCH_STORE").as_deref() == Ok("redis") {
             "Redis (AOF, appendfsync always)"
+        } else if std::env::var("BENCH_SQLITE_SYNCHRONOUS").as_deref() == Ok("full") {
+            "SQLite (synchronous=FULL)"
         } else {
-            "SQLite"
+            "SQLite (synchronous=NORMAL)"
         };
         println!("webhook ingest (verified + stored in {store}, 200 only after the write)");
         let one = rounds(5, || load::ingest(&gw.webhook_url, 1, 10_000)).await;
         println!("  one at a time:         {}", one.line());
         let many = rounds(5, || load::ingest(&gw.webhook_url, 64, 40_000)).await;
         println!("  64 concurrent senders: {}", many.line());
+        if std::env::var("BENCH_INGEST_ONLY").is_ok() {
+            gw.stop();
+            return;
+        }
         println!("webhook -> subscriber latency, 100 subscribers each receiving every event");
         for rate in [1_000u32, 2_000, 3_000, 4_000, 5_000] {
             let l = load::latency(&gw, 100, rate, Duration::from_secs(5)).await;

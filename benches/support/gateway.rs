@@ -31,6 +31,9 @@ impl Gateway {
             .then(|| atelio_gateway::storage::redis_server::RedisServer::start(true));
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_atelio-gateway"));
         cmd.env_clear();
+        if let Ok(sync) = std::env::var("BENCH_SQLITE_SYNCHRONOUS") {
+            cmd.env("ATELIO_GATEWAY__SQLITE__SYNCHRONOUS", sync);
+        }
         if let Some(r) = &redis {
             cmd.env("ATELIO_GATEWAY__IDEMPOTENCY__STORE", "redis")
                 .env("ATELIO_GATEWAY__EVENTS__STORE", "redis")
