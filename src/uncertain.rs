@@ -37,11 +37,6 @@ impl Uncertain {
             });
     }
 
-    /// An attempt that began about now may have taken effect.
-    pub fn mark_now(&self) {
-        self.mark(now_ms());
-    }
-
     /// When the earliest uncertain attempt began (Unix ms; 0 = unknown), if any.
     pub fn since(&self) -> Option<i64> {
         let v = self.0.load(Ordering::SeqCst);

@@ -5,7 +5,7 @@
 //! (409 `kyc_init_fail`) is reconciled the same way. A lost document upload is recovered when the
 //! status shows the documents arrived.
 use super::{Call, Gateway, GatewayError, convert, decode, recover};
-use crate::domain::Violations;
+use crate::domain::{ResourceId, Violations};
 use crate::proto::v1 as pb;
 use crate::upstream::UpstreamRequest;
 use crate::upstream::routes::{customer as customer_route, owner as owner_route};
@@ -117,8 +117,8 @@ pub async fn submit_documents(
         };
         recover::or_find(send, || async {
             // The upload names no program: the status read uses the configured default.
-            let program = convert::program(&mut Violations::new(), "", "", gw.default_program());
-            let Some(program) = program else {
+            let program = gw.default_program().map(ResourceId::parse);
+            let Some(Ok(program)) = program else {
                 return Ok(None);
             };
             let body = gw

@@ -239,11 +239,7 @@ impl Idempotency {
                 let status = to_status(GatewayError::Upstream(e.clone()));
                 self.store.complete(key, outcome::rejection(&status)).await
             }
-            Err(GatewayError::OutcomeUnknown) => self.store.abandon(key).await,
-            Err(GatewayError::Upstream(e)) if e.is_outcome_unknown() => {
-                self.store.abandon(key).await
-            }
-            Err(_) if uncertain => self.store.abandon(key).await,
+            Err(e) if uncertain || outcome_unknown(e) => self.store.abandon(key).await,
             Err(_) => self.store.release(key).await,
         };
         if let Err(e) = stored {
@@ -260,6 +256,15 @@ impl Idempotency {
         {
             n.notify_waiters();
         }
+    }
+}
+
+/// Whether the failure says an earlier attempt may have done the work (never stored).
+fn outcome_unknown(e: &GatewayError) -> bool {
+    match e {
+        GatewayError::OutcomeUnknown => true,
+        GatewayError::Upstream(u) => u.is_outcome_unknown(),
+        _ => false,
     }
 }
 
