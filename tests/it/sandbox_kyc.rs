@@ -185,23 +185,8 @@ async fn through_the_gateway_a_start_after_a_pass_is_a_failed_precondition_with_
     use tonic_types::StatusExt;
     let app = crate::sandbox_e2e::start().await;
     let mut c = pb::customer_service_client::CustomerServiceClient::new(app.channel.clone());
-    let id = c
-        .create_customer(pb::CreateCustomerRequest {
-            customer: Some(crate::helpers::fixtures::customer()),
-            request_id: "rp-0".into(),
-        })
-        .await
-        .expect("customer")
-        .into_inner()
-        .customer
-        .expect("customer")
-        .customer_id;
-    let start = |rid: &str| pb::StartCustomerKycRequest {
-        customer_id: id.clone(),
-        program_id: PROGRAM.into(),
-        request_id: rid.into(),
-        ..Default::default()
-    };
+    let id = gateway_customer(&mut c, crate::helpers::fixtures::customer(), "rp-0").await;
+    let start = |rid: &str| kyc_start(&id, rid);
     c.start_customer_kyc(start("rp-1"))
         .await
         .expect("first start");
@@ -247,23 +232,8 @@ async fn through_the_gateway_a_second_start_while_one_runs_reads_the_running_one
         ssn: "333-33-3333".into(),
         ..crate::helpers::fixtures::customer()
     };
-    let id = c
-        .create_customer(pb::CreateCustomerRequest {
-            customer: Some(customer),
-            request_id: "ri-0".into(),
-        })
-        .await
-        .expect("customer")
-        .into_inner()
-        .customer
-        .expect("customer")
-        .customer_id;
-    let start = |rid: &str| pb::StartCustomerKycRequest {
-        customer_id: id.clone(),
-        program_id: PROGRAM.into(),
-        request_id: rid.into(),
-        ..Default::default()
-    };
+    let id = gateway_customer(&mut c, customer, "ri-0").await;
+    let start = |rid: &str| kyc_start(&id, rid);
     c.start_customer_kyc(start("ri-1"))
         .await
         .expect("first start");
@@ -274,4 +244,30 @@ async fn through_the_gateway_a_second_start_while_one_runs_reads_the_running_one
         .into_inner();
     assert_eq!(again.customer_id, id);
     assert_ne!(again.kyc_status, pb::KycStatus::Unspecified as i32);
+}
+
+/// Creates `customer` through the gateway; its id.
+async fn gateway_customer(
+    c: &mut atelio_gateway::proto::v1::customer_service_client::CustomerServiceClient<
+        tonic::transport::Channel,
+    >,
+    customer: atelio_gateway::proto::v1::Customer,
+    request_id: &str,
+) -> String {
+    let req = atelio_gateway::proto::v1::CreateCustomerRequest {
+        customer: Some(customer),
+        request_id: request_id.into(),
+    };
+    let created = c.create_customer(req).await.expect("customer").into_inner();
+    created.customer.expect("customer").customer_id
+}
+
+/// A StartCustomerKyc of `id` in the emulator's program.
+fn kyc_start(id: &str, request_id: &str) -> atelio_gateway::proto::v1::StartCustomerKycRequest {
+    atelio_gateway::proto::v1::StartCustomerKycRequest {
+        customer_id: id.into(),
+        program_id: PROGRAM.into(),
+        request_id: request_id.into(),
+        ..Default::default()
+    }
 }
