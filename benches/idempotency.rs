@@ -9,9 +9,9 @@ use std::{
 
 use atelio_gateway::{
     deadline::Deadline,
-    grpc::{Call, GatewayError},
+    grpc::{Call, GatewayError, Idempotency},
     idempotency::{
-        Idempotency, IdempotencyStore, SystemClock, memory::MemoryStore, redis_store::RedisStore,
+        IdempotencyStore, SystemClock, memory::MemoryStore, redis_store::RedisStore,
         sqlite::SqliteStore,
     },
     proto::v1 as pb,
@@ -23,12 +23,11 @@ const CONCURRENT_CALLERS: usize = 64;
 const CONCURRENT_RECORDS: usize = 40_000;
 
 fn call() -> Call {
-    Call {
-        method: "atelio.gateway.v1.CustomerService/DeleteCustomer",
-        caller: "bench".into(),
-        deadline: Deadline::after(Duration::from_secs(30)),
-        uncertain: Default::default(),
-    }
+    Call::new(
+        "atelio.gateway.v1.CustomerService/DeleteCustomer",
+        "bench",
+        Deadline::after(Duration::from_secs(30)),
+    )
 }
 
 fn request(i: usize, run: &str) -> pb::DeleteCustomerRequest {

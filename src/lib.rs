@@ -44,6 +44,7 @@ pub mod metrics;
 pub mod probe;
 pub mod proto;
 pub mod sandbox;
+pub mod status_info;
 pub mod storage;
 pub mod telemetry;
 pub mod uncertain;

@@ -10,10 +10,9 @@ use crate::config::{Config, Credentials, StoreBackend};
 use crate::events::hub::Hub;
 use crate::events::log::{EventLog, Retention, SystemClock as LogClock};
 use crate::events::{memory_log::MemoryLog, redis_log::RedisLog, sqlite_log::SqliteLog};
+use crate::grpc::Idempotency;
 use crate::idempotency::redis_store::RedisStore;
-use crate::idempotency::{
-    Idempotency, IdempotencyStore, WallClock, memory::MemoryStore, sqlite::SqliteStore,
-};
+use crate::idempotency::{IdempotencyStore, WallClock, memory::MemoryStore, sqlite::SqliteStore};
 use crate::upstream::AtelioClient;
 use crate::upstream::breaker::{BreakerConfig, CircuitBreaker};
 use crate::upstream::pipeline::Upstream;

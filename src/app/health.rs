@@ -2,23 +2,61 @@
 //! is open (Atelio is failing; the overall status "" stays SERVING, since restarting or
 //! unreadying every replica would not bring Atelio back). Everything, "" included, is
 //! NOT_SERVING while the shared Redis does not answer (no replica can keep its promises then) and,
-//! for good, once shutdown begins.
-use tokio::sync::watch;
+//! for good, once shutdown begins. This file owns the service keys (the generated names), the
+//! initial SERVING and the task that keeps them current; the server only mounts the result.
+use tokio::{sync::watch, task::JoinHandle};
+use tonic::server::NamedService;
 use tonic_health::ServingStatus::{self, NotServing, Serving};
+use tonic_health::pb::health_server::{Health, HealthServer};
 
-use super::server::{EVENTS_SERVICE, SERVICE_NAMES};
-use crate::grpc::Gateway;
+use crate::grpc::{Gateway, events::EventsApi};
+use crate::proto::v1::{
+    beneficial_owner_service_server::BeneficialOwnerServiceServer,
+    business_service_server::BusinessServiceServer, customer_service_server::CustomerServiceServer,
+    verification_event_service_server::VerificationEventServiceServer,
+};
 use crate::upstream::breaker::BreakerState;
+
+/// The health keys of the Atelio-facing services (they follow the breaker).
+const ATELIO_SERVICES: [&str; 3] = [
+    <CustomerServiceServer<Gateway> as NamedService>::NAME,
+    <BusinessServiceServer<Gateway> as NamedService>::NAME,
+    <BeneficialOwnerServiceServer<Gateway> as NamedService>::NAME,
+];
+
+/// The keys that follow only Redis and shutdown: the overall status and the events service.
+const OTHER_KEYS: [&str; 2] = [
+    "",
+    <VerificationEventServiceServer<EventsApi> as NamedService>::NAME,
+];
+
+/// What health follows.
+pub struct Inputs {
+    /// The upstream breaker's state.
+    pub breaker: watch::Receiver<BreakerState>,
+    /// Becomes true when shutdown begins (drain).
+    pub draining: watch::Receiver<bool>,
+    /// Whether the shared Redis answers (`None`: no Redis in use).
+    pub redis_up: Option<watch::Receiver<bool>>,
+}
+
+/// The health service, every key SERVING, and the task that keeps it current (abort it once
+/// the server has stopped).
+pub async fn serve(inputs: Inputs) -> (HealthServer<impl Health>, JoinHandle<()>) {
+    let (reporter, service) = tonic_health::server::health_reporter();
+    set_all(&reporter, Serving, Serving).await;
+    (service, tokio::spawn(track(reporter, inputs)))
+}
 
 async fn set_all(
     reporter: &tonic_health::server::HealthReporter,
     atelio: ServingStatus,
     rest: ServingStatus,
 ) {
-    for name in SERVICE_NAMES {
+    for name in ATELIO_SERVICES {
         reporter.set_service_status(name, atelio).await;
     }
-    for name in ["", EVENTS_SERVICE] {
+    for name in OTHER_KEYS {
         reporter.set_service_status(name, rest).await;
     }
 }
@@ -31,13 +69,12 @@ async fn changed(rx: &mut Option<watch::Receiver<bool>>) -> bool {
 }
 
 /// Keeps the health statuses in line with the breaker, Redis and shutdown until draining.
-pub async fn track(
-    gw: Gateway,
-    reporter: tonic_health::server::HealthReporter,
-    mut draining: watch::Receiver<bool>,
-    mut redis_up: Option<watch::Receiver<bool>>,
-) {
-    let mut states = gw.upstream().breaker().subscribe();
+async fn track(reporter: tonic_health::server::HealthReporter, inputs: Inputs) {
+    let Inputs {
+        breaker: mut states,
+        mut draining,
+        mut redis_up,
+    } = inputs;
     loop {
         let redis = redis_up.as_mut().is_none_or(|r| *r.borrow_and_update());
         let breaker_open = matches!(*states.borrow_and_update(), BreakerState::Open);
@@ -56,4 +93,15 @@ pub async fn track(
     }
     let _ = draining.wait_for(|d| *d).await;
     set_all(&reporter, NotServing, NotServing).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_keys_are_the_generated_service_names() {
+        assert_eq!(ATELIO_SERVICES[0], "atelio.gateway.v1.CustomerService");
+        assert_eq!(OTHER_KEYS[1], "atelio.gateway.v1.VerificationEventService");
+    }
 }

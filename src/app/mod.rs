@@ -23,8 +23,6 @@ use crate::grpc::Gateway;
 use crate::idempotency::{SystemClock, WallClock};
 use crate::webhook::{WebhookCounters, WebhookState, verify::Verifier};
 
-pub use server::SERVICE_NAMES;
-
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {

@@ -10,7 +10,7 @@ use tonic::{
     transport::{Server, ServerTlsConfig},
 };
 
-use super::{StartError, lifecycle::Phases, stopped};
+use super::{StartError, health, lifecycle::Phases, stopped};
 use crate::auth::{Authenticator, layer::AuthLayer};
 use crate::config::Config;
 use crate::events::hub::Hub;
@@ -25,15 +25,6 @@ use crate::proto::{
     },
 };
 use crate::webhook::{self, WebhookState};
-
-/// The fully-qualified names of the Atelio-facing services (health keys).
-pub const SERVICE_NAMES: [&str; 3] = [
-    "atelio.gateway.v1.CustomerService",
-    "atelio.gateway.v1.BusinessService",
-    "atelio.gateway.v1.BeneficialOwnerService",
-];
-
-pub(super) const EVENTS_SERVICE: &str = "atelio.gateway.v1.VerificationEventService";
 
 /// gzip both ways and explicit message-size limits on a generated service.
 macro_rules! limits {
@@ -84,7 +75,6 @@ pub async fn grpc(
 ) -> Result<(), StartError> {
     let stop = phases.stop;
     let max = cfg.server.max_message_bytes;
-    let (reporter, health) = tonic_health::server::health_reporter();
     let v1 = reflection_builder()
         .build_v1()
         .map_err(|e| StartError::Startup(e.to_string()))?;
@@ -96,17 +86,12 @@ pub async fn grpc(
         heartbeat: Duration::from_millis(cfg.events.heartbeat_ms),
         shutdown: stop.clone(),
     };
-    for name in SERVICE_NAMES.iter().chain(&[EVENTS_SERVICE]) {
-        reporter
-            .set_service_status(name, tonic_health::ServingStatus::Serving)
-            .await;
-    }
-    let health_task = tokio::spawn(super::health::track(
-        gw.clone(),
-        reporter,
-        phases.draining,
-        guard.redis_up,
-    ));
+    let (health, health_task) = health::serve(health::Inputs {
+        breaker: gw.upstream().breaker().subscribe(),
+        draining: phases.draining,
+        redis_up: guard.redis_up,
+    })
+    .await;
     tracing::info!(grpc_addr = %listener.local_addr().map_err(|e| StartError::Startup(e.to_string()))?, "gateway serving");
     let mut builder = Server::builder();
     if let Some(tls) = guard.tls {

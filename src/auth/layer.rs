@@ -46,7 +46,7 @@ fn refuse(e: &AuthError) -> http::Response<tonic::body::Body> {
     let status = to_status(e);
     crate::metrics::get()
         .auth_rejections
-        .with_label_values(&[crate::grpc::code_name(status.code())])
+        .with_label_values(&[crate::metrics::code_name(status.code())])
         .inc();
     tracing::info!(code = ?status.code(), reason = %e, "call refused by caller authentication");
     status.into_http()

@@ -37,12 +37,15 @@ pub enum AuthError {
     },
 }
 
-/// The one mapping of auth failures to gRPC statuses.
+/// The one mapping of auth failures to gRPC statuses, with ErrorInfo reasons
+/// `UNAUTHENTICATED` and `PERMISSION_DENIED`.
 pub fn to_status(e: &AuthError) -> tonic::Status {
-    match e {
-        AuthError::Unauthenticated => tonic::Status::unauthenticated(e.to_string()),
-        AuthError::PermissionDenied { .. } => tonic::Status::permission_denied(e.to_string()),
-    }
+    use tonic::Code;
+    let (code, reason) = match e {
+        AuthError::Unauthenticated => (Code::Unauthenticated, "UNAUTHENTICATED"),
+        AuthError::PermissionDenied { .. } => (Code::PermissionDenied, "PERMISSION_DENIED"),
+    };
+    crate::status_info::gateway(code, reason, &e.to_string(), None)
 }
 
 /// Whether a gRPC path is open to everyone (health checks and reflection).

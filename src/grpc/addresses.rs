@@ -2,9 +2,9 @@
 //! address profile and the same REST shapes under their own path (BA1–BA5, BOA1–BOA5).
 use reqwest::Method;
 
+use super::RequestId;
 use super::{Call, Gateway, GatewayError, convert::address as convert, decode, paging, recover};
 use crate::domain::Violations;
-use crate::idempotency::RequestId;
 use crate::proto::v1 as pb;
 use crate::upstream::{lenient, routes::business as route};
 
@@ -60,7 +60,7 @@ where
             Ok(decode::address(&body))
         };
         let want = a.cloned().unwrap_or_default();
-        recover::or_find(send, || {
+        recover::or_find(call, send, || {
             let listing = recover::Listing {
                 page: |p| route::address_list(owner.route("list"), &owner.path, p),
                 size: paging::DEFAULT.max,

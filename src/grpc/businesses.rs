@@ -135,7 +135,7 @@ async fn create(
             decode::business::business(&body).map_err(GatewayError::from)
         };
         let want = r.business.clone().unwrap_or_default();
-        let business = recover::or_find(send, || {
+        let business = recover::or_find(&call, send, || {
             let listing = recover::Listing {
                 page: |p| route::list(p, None),
                 size: paging::DEFAULT.max,

@@ -96,7 +96,7 @@ async fn create(
             decode::customer::customer(&body).map_err(GatewayError::from)
         };
         let want = r.customer.clone().unwrap_or_default();
-        let customer = recover::or_find(send, || {
+        let customer = recover::or_find(&call, send, || {
             let listing = recover::Listing {
                 page: route::list,
                 size: 50,

@@ -32,16 +32,12 @@ fn unavailable(e: LogError) -> GatewayError {
     GatewayError::Events(e.to_string())
 }
 
+/// How long a List or Get read of the log may take when the caller set no deadline.
+const READ_DEADLINE: Duration = Duration::from_secs(30);
+
 fn call<T>(req: &Request<T>, method: &'static str) -> Call {
-    Call {
-        method,
-        caller: req
-            .extensions()
-            .get::<crate::auth::Caller>()
-            .map_or_else(|| super::ANONYMOUS_CALLER.into(), |c| c.0.to_string()),
-        deadline: Deadline::after(Duration::from_secs(30)),
-        uncertain: Default::default(),
-    }
+    let deadline = Deadline::from_metadata(req.metadata(), READ_DEADLINE);
+    Call::new(method, Call::caller_of(req), deadline)
 }
 
 /// The gRPC response stream of a subscription.

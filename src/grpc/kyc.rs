@@ -29,7 +29,7 @@ pub async fn start_or_read(
                 "start's answer lost; reading the status"
             );
             let body = gw.json(call, status).await?;
-            crate::idempotency::mark_recovered();
+            call.marks.mark_recovered();
             Ok(body)
         }
         Err(GatewayError::Upstream(e)) if e.code() == Some(INIT_FAIL) => {
@@ -115,7 +115,7 @@ pub async fn submit_documents(
                     as i32,
             })
         };
-        recover::or_find(send, || async {
+        recover::or_find(&call, send, || async {
             // The upload names no program: the status read uses the configured default.
             let program = gw.default_program().map(ResourceId::parse);
             let Some(Ok(program)) = program else {

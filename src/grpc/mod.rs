@@ -1,6 +1,6 @@
 //! The gRPC edge. Each service method is the same short recipe: fix the deadline, convert the
 //! request into a validated command (`convert`), run the upstream part at most once per
-//! `request_id` (`Gateway::once`), send the REST call through the pipeline (`upstream`), decode
+//! `request_id` (`Gateway::once` → `idempotent`, outcomes kept by `replay`), send the REST call through the pipeline (`upstream`), decode
 //! the answer (`decode`), and map any failure in one place (`status`).
 pub mod address_rpcs;
 pub mod addresses;
@@ -9,11 +9,13 @@ pub mod convert;
 pub mod customers;
 pub mod decode;
 pub mod events;
+pub mod idempotent;
 pub mod kyb;
 pub mod kyc;
 pub mod owners;
 pub mod paging;
 pub mod recover;
+pub mod replay;
 pub mod status;
 
 use std::{future::Future, sync::Arc, time::Instant};
@@ -21,11 +23,13 @@ use std::{future::Future, sync::Arc, time::Instant};
 use tonic::{Request, Response, Status, metadata::MetadataValue};
 use tracing::Instrument;
 
+pub use idempotent::{Idempotency, Marks, RequestId};
 pub use status::{GatewayError, to_status};
 
 use crate::{
     deadline::Deadline,
-    idempotency::{self, Idempotency, RequestId},
+    idempotency,
+    metrics::code_name,
     uncertain::Uncertain,
     upstream::{UpstreamRequest, UpstreamResponse, pipeline::Upstream},
 };
@@ -63,9 +67,29 @@ pub struct Call {
     pub deadline: Deadline,
     /// Whether an earlier attempt of this operation may have taken effect upstream.
     pub uncertain: Uncertain,
+    /// How the answer came about (replayed, recovered), for its response metadata.
+    pub marks: Marks,
 }
 
 impl Call {
+    /// The context of a call by `caller` that must finish by `deadline`.
+    pub fn new(method: &'static str, caller: impl Into<String>, deadline: Deadline) -> Self {
+        Call {
+            method,
+            caller: caller.into(),
+            deadline,
+            uncertain: Uncertain::new(),
+            marks: Marks::default(),
+        }
+    }
+
+    /// The caller named by the auth layer, or [`ANONYMOUS_CALLER`] when caller auth is off.
+    pub fn caller_of<T>(req: &Request<T>) -> String {
+        req.extensions()
+            .get::<crate::auth::Caller>()
+            .map_or_else(|| ANONYMOUS_CALLER.to_string(), |c| c.0.to_string())
+    }
+
     /// The upstream Idempotency-Key for this call and its `request_id`.
     pub fn key(&self, request_id: &str) -> String {
         idempotency::key_for(&self.caller, self.method, request_id)
@@ -109,15 +133,8 @@ impl Gateway {
 
     /// The call context of an incoming request.
     pub fn call<T>(&self, req: &Request<T>, method: &'static str) -> Call {
-        Call {
-            method,
-            caller: req
-                .extensions()
-                .get::<crate::auth::Caller>()
-                .map_or_else(|| ANONYMOUS_CALLER.to_string(), |c| c.0.to_string()),
-            deadline: Deadline::from_metadata(req.metadata(), self.inner.default_deadline),
-            uncertain: Uncertain::new(),
-        }
+        let deadline = Deadline::from_metadata(req.metadata(), self.inner.default_deadline);
+        Call::new(method, Call::caller_of(req), deadline)
     }
 
     /// The configured default program id.
@@ -203,8 +220,8 @@ pub async fn handle<T>(
 ) -> Result<Response<T>, Status> {
     let span = tracing::info_span!("rpc", rpc.method = call.method, rpc.caller = %call.caller);
     let started = Instant::now();
-    let (out, marks) = idempotency::marked(body.instrument(span.clone())).await;
-    let (replayed, recovered) = (marks.replayed, marks.recovered);
+    let out = body.instrument(span.clone()).await;
+    let (replayed, recovered) = (call.marks.replayed(), call.marks.recovered());
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
 
     let _entered = span.enter();
@@ -247,28 +264,4 @@ fn record(call: &Call, code: tonic::Code, elapsed_ms: f64) {
     m.rpc_seconds
         .with_label_values(&[service, method])
         .observe(elapsed_ms / 1000.0);
-}
-
-/// The canonical name of a gRPC code (`OK`, `INVALID_ARGUMENT`, …), for metric labels.
-pub fn code_name(code: tonic::Code) -> &'static str {
-    use tonic::Code as C;
-    match code {
-        C::Ok => "OK",
-        C::Cancelled => "CANCELLED",
-        C::Unknown => "UNKNOWN",
-        C::InvalidArgument => "INVALID_ARGUMENT",
-        C::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        C::NotFound => "NOT_FOUND",
-        C::AlreadyExists => "ALREADY_EXISTS",
-        C::PermissionDenied => "PERMISSION_DENIED",
-        C::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        C::FailedPrecondition => "FAILED_PRECONDITION",
-        C::Aborted => "ABORTED",
-        C::OutOfRange => "OUT_OF_RANGE",
-        C::Unimplemented => "UNIMPLEMENTED",
-        C::Internal => "INTERNAL",
-        C::Unavailable => "UNAVAILABLE",
-        C::DataLoss => "DATA_LOSS",
-        C::Unauthenticated => "UNAUTHENTICATED",
-    }
 }

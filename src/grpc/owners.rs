@@ -159,7 +159,7 @@ async fn create(
             decode::owner::owner(&body).map_err(GatewayError::from)
         };
         let want = r.beneficial_owner.clone().unwrap_or_default();
-        let found = recover::or_find(send, || {
+        let found = recover::or_find(&call, send, || {
             let listing = recover::Listing {
                 page: |p| route::list(&business, p),
                 size: paging::DEFAULT.max,

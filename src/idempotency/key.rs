@@ -1,8 +1,12 @@
 //! Upstream `Idempotency-Key`s. Every POST to Atelio carries a key derived deterministically
 //! from the call's scope (caller, method, `request_id`), so a retried call — on any replica,
 //! after any restart — presents the same key. Calls without a `request_id` get a fresh random
-//! key, reused across that call's own attempts.
+//! key, reused across that call's own attempts. A request's [`fingerprint`] tells a retry of
+//! the same request from a different request under a reused `request_id`.
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
+
+use super::Fingerprint;
 
 /// Namespace of the derived keys (a fixed random UUID; changing it changes every key).
 const KEY_NAMESPACE: Uuid = Uuid::from_u128(0x5f1c_2a7e_9d3b_4e61_b8a0_7c42_e915_d0f3);
@@ -20,6 +24,15 @@ pub fn key_for(caller: &str, method: &str, request_id: &str) -> String {
     } else {
         derive_key(caller, method, request_id)
     }
+}
+
+/// SHA-256 over the method and the encoded request: equal requests, equal fingerprints.
+pub fn fingerprint<M: prost::Message>(method: &str, req: &M) -> Fingerprint {
+    let mut h = Sha256::new();
+    h.update(method.as_bytes());
+    h.update([0u8]);
+    h.update(req.encode_to_vec());
+    h.finalize().into()
 }
 
 #[cfg(test)]

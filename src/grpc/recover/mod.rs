@@ -21,6 +21,7 @@ pub fn is_lost_outcome(e: &GatewayError) -> bool {
 
 /// Runs `send`; on a lost-outcome answer runs `find` and answers with what it found.
 pub async fn or_find<T, Find, FindFut>(
+    call: &Call,
     send: impl Future<Output = Result<T, GatewayError>>,
     find: Find,
 ) -> Result<T, GatewayError>
@@ -31,17 +32,17 @@ where
     match send.await {
         Err(e) if is_lost_outcome(&e) => {
             tracing::info!("an earlier attempt probably succeeded; looking for its result");
-            found(find().await?)
+            found(call, find().await?)
         }
         other => other,
     }
 }
 
 /// What a recovery found, as the RPC's result: marked recovered, or `OutcomeUnknown`.
-pub fn found<T>(found: Option<T>) -> Result<T, GatewayError> {
+pub fn found<T>(call: &Call, found: Option<T>) -> Result<T, GatewayError> {
     match found {
         Some(v) => {
-            crate::idempotency::mark_recovered();
+            call.marks.mark_recovered();
             Ok(v)
         }
         None => {
@@ -67,7 +68,7 @@ pub async fn delete_or_done<T>(
             if e.status() == Some(404) && call.uncertain.since().is_some() =>
         {
             tracing::info!("an earlier attempt probably deleted it already");
-            crate::idempotency::mark_recovered();
+            call.marks.mark_recovered();
             Ok(done())
         }
         other => other,
