@@ -31,6 +31,7 @@
 //! | [`probe`] | the `health-probe` command (Helm test, image HEALTHCHECK) |
 //! | [`proto`] | generated code and the reflection descriptor set |
 pub mod app;
+pub mod atelio_json;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -145,6 +145,29 @@ pub struct ParsedEvent {
     pub raw_json: String,
 }
 
+#[cfg(test)]
+impl ParsedEvent {
+    /// `{"event":"kyc.verification.success","customer_id":id}` as the webhook parser gives it.
+    pub(crate) fn kyc_success_for(id: &str) -> Self {
+        ParsedEvent {
+            kind: EventKind::KycSuccess,
+            event_name: "kyc.verification.success".into(),
+            subject: Subject::Customer(id.into()),
+            occurred_at: None,
+            occurred_at_raw: String::new(),
+            documents: Vec::new(),
+            fields: Vec::new(),
+            reasons: Vec::new(),
+            reasons_text: String::new(),
+            error_code: String::new(),
+            description: String::new(),
+            kyb_details: Vec::new(),
+            inquiry_id: String::new(),
+            raw_json: format!(r#"{{"event":"kyc.verification.success","customer_id":"{id}"}}"#),
+        }
+    }
+}
+
 impl std::fmt::Debug for ParsedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ParsedEvent")

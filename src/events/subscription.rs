@@ -169,11 +169,15 @@ mod tests {
     use super::*;
     use crate::events::log::{Appended, EventLog, Retention, SystemClock};
     use crate::events::memory_log::MemoryLog;
-    use crate::webhook::test_support::parsed_body;
+    use crate::events::model::ParsedEvent;
 
     async fn append(hub: &Arc<Hub>, n: u32) {
-        let body = format!(r#"{{"event":"kyc.verification.success","customer_id":"c-{n}"}}"#);
-        let appended = hub.append(parsed_body(&body), format!("k{n}")).await;
+        let appended = hub
+            .append(
+                ParsedEvent::kyc_success_for(&format!("c-{n}")),
+                format!("k{n}"),
+            )
+            .await;
         assert!(matches!(appended, Ok(Appended::New(_))), "{appended:?}");
     }
 

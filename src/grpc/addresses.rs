@@ -4,9 +4,10 @@ use reqwest::Method;
 
 use super::RequestId;
 use super::{Call, Gateway, GatewayError, convert::address as convert, decode, paging, recover};
+use crate::atelio_json as lenient;
 use crate::domain::Violations;
 use crate::proto::v1 as pb;
-use crate::upstream::{lenient, routes::business as route};
+use crate::upstream::routes::business as route;
 
 /// Whose addresses: the REST path of the owner and route names for logs.
 pub struct Owner {

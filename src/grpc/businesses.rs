@@ -6,9 +6,10 @@ use super::{
     Call, Gateway, GatewayError, address_rpcs as addr, convert::business as convert, decode, kyb,
     only_id, paging, recover, serve,
 };
+use crate::atelio_json as lenient;
 use crate::domain::Violations;
 use crate::proto::v1::{self as pb, business_service_server::BusinessService};
-use crate::upstream::{lenient, routes::business as route};
+use crate::upstream::routes::business as route;
 
 macro_rules! method {
     ($name:literal) => {

@@ -6,9 +6,10 @@ use super::{
     Call, Gateway, GatewayError, convert::customer as convert, decode, kyc, only_id, paging,
     recover, serve,
 };
+use crate::atelio_json as lenient;
 use crate::domain::Violations;
 use crate::proto::v1::{self as pb, customer_service_server::CustomerService};
-use crate::upstream::{lenient, routes::customer as route};
+use crate::upstream::routes::customer as route;
 
 macro_rules! method {
     ($name:literal) => {

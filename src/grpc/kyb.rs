@@ -1,8 +1,9 @@
 //! KYB bodies: start, status and history (catalogue §2.8 KB1–KB3), plus the KYB list filter.
 use super::{Call, Gateway, GatewayError, convert, decode, paging};
+use crate::atelio_json as lenient;
 use crate::domain::{ResourceId, Violations};
 use crate::proto::v1 as pb;
-use crate::upstream::{lenient, routes::business as route};
+use crate::upstream::routes::business as route;
 
 /// StartKyb.
 pub async fn start(

@@ -6,9 +6,10 @@ use tonic::{Request, Response, Status};
 use super::{
     Call, Gateway, GatewayError, address_rpcs as addr, convert, decode, kyc, paging, recover, serve,
 };
+use crate::atelio_json as lenient;
 use crate::domain::{ResourceId, Violations};
 use crate::proto::v1::{self as pb, beneficial_owner_service_server::BeneficialOwnerService};
-use crate::upstream::{lenient, routes::owner as route};
+use crate::upstream::routes::owner as route;
 
 macro_rules! method {
     ($name:literal) => {

@@ -4,8 +4,8 @@
 //! items).
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD as B64};
 
+use crate::atelio_json::PageInfo;
 use crate::domain::{Violations, commands::PageRequest};
-use crate::upstream::lenient::PageInfo;
 
 /// How one Atelio list pages.
 #[derive(Clone, Copy, Debug)]

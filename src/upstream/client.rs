@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 
-use super::{UpstreamError, UpstreamRequest, atelio_error, lenient};
+use super::{UpstreamError, UpstreamRequest, atelio_error};
+use crate::atelio_json as lenient;
 use crate::{
     config::{Credentials, UpstreamConfig},
     deadline::Deadline,

@@ -6,13 +6,11 @@ pub mod atelio_error;
 pub mod breaker;
 pub mod client;
 pub mod error;
-pub mod lenient;
 pub mod pipeline;
 pub mod rate_limit;
 pub mod request;
 pub mod retry;
 pub mod routes;
-pub mod timestamps;
 pub mod tokio_clock;
 
 pub use client::{AtelioClient, UpstreamResponse};

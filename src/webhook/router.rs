@@ -1,33 +1,25 @@
 //! `POST /webhooks/atelio`: body limit → timeout → verify → parse → dedupe + durable append → 200.
 //! Bad signatures answer 401 with a short reason and store nothing; a storage failure answers 503
-//! so Atelio retries. Every outcome is counted and logged without payload values.
+//! so Atelio retries. Every outcome is counted and logged without payload values (`answer`).
 use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::{Arc, atomic::AtomicU64},
     time::Duration,
 };
 use tracing::Instrument;
 
 use axum::{
-    Json, Router,
+    Router,
     body::Bytes,
     extract::{DefaultBodyLimit, State},
     http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
+    response::Response,
     routing::post,
 };
-use serde_json::json;
 use tower_http::timeout::TimeoutLayer;
 
+use super::answer::{Stored, WebhookError};
 use super::{parse, verify::Verifier};
-use crate::events::{
-    cursor,
-    hub::Hub,
-    log::Appended,
-    model::{EventKind, Subject},
-};
+use crate::events::{hub::Hub, model::Subject};
 
 /// Where Atelio posts.
 pub const WEBHOOK_PATH: &str = "/webhooks/atelio";
@@ -77,86 +69,31 @@ pub fn router(state: Arc<WebhookState>, max_body_bytes: usize, timeout: Duration
         .with_state(state)
 }
 
-fn count(c: &AtomicU64, outcome: &str) {
-    c.fetch_add(1, Ordering::Relaxed);
-    crate::metrics::get()
-        .webhooks
-        .with_label_values(&[outcome])
-        .inc();
-}
-
 /// One delivery, in a `webhook` span (child of a `traceparent` if the sender sent one).
 async fn receive(State(st): State<Arc<WebhookState>>, headers: HeaderMap, body: Bytes) -> Response {
     let span = tracing::info_span!("webhook", trace_id = tracing::field::Empty);
     crate::telemetry::adopt_parent(&span, &headers);
-    handle(st, headers, body).instrument(span).await
+    match ingest(&st, &headers, body).instrument(span.clone()).await {
+        Ok(stored) => span.in_scope(|| stored.respond(&st.counters)),
+        Err(e) => span.in_scope(|| e.respond(&st.counters)),
+    }
 }
 
-async fn handle(st: Arc<WebhookState>, headers: HeaderMap, body: Bytes) -> Response {
+/// Verify → parse → file under its subject → dedupe + durable append.
+async fn ingest(
+    st: &WebhookState,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<Stored, WebhookError> {
     let header = headers.get("bond-signature").and_then(|v| v.to_str().ok());
     let now = chrono::Utc::now().timestamp();
-    let verified = match st.verifier.verify(header, body, now) {
-        Ok(v) => v,
-        Err(e) => {
-            let (counter, outcome) = match e.reason() {
-                "bad_signature" => (&st.counters.bad_signature, "bad_signature"),
-                "stale" | "future" => (&st.counters.stale, "stale"),
-                _ => (&st.counters.malformed, "malformed"),
-            };
-            count(counter, outcome);
-            tracing::warn!(reason = e.reason(), "webhook rejected");
-            return (
-                StatusCode::UNAUTHORIZED,
-                Json(json!({ "error": e.reason() })),
-            )
-                .into_response();
-        }
-    };
-    if crate::upstream::lenient::parse_body(verified.body()).is_err() {
-        count(&st.counters.unparseable, "unparseable");
-        tracing::warn!(
-            reason = "unparseable",
-            "signed webhook is not JSON; not stored"
-        );
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(json!({ "error": "unparseable" })),
-        )
-            .into_response();
-    }
-    let mut event = parse::parse(&verified);
+    let verified = st.verifier.verify(header, body, now)?;
+    let mut event = parse::parse(&verified)?;
     event.subject = st
         .owners
         .file(std::mem::replace(&mut event.subject, Subject::None));
     let key = parse::dedupe_key(&event);
     let kind = event.kind;
-    match st.hub.append(event, key).await {
-        Ok(Appended::New(sequence)) => {
-            if kind == EventKind::Unknown {
-                count(&st.counters.unknown, "unknown");
-            } else {
-                count(&st.counters.accepted, "accepted");
-            }
-            tracing::info!(?kind, sequence, "webhook stored");
-            (
-                StatusCode::OK,
-                Json(json!({ "status": "stored", "cursor": cursor::encode(sequence) })),
-            )
-                .into_response()
-        }
-        Ok(Appended::Duplicate(sequence)) => {
-            count(&st.counters.duplicate, "duplicate");
-            tracing::info!(?kind, sequence, "webhook re-delivery acknowledged");
-            (StatusCode::OK, Json(json!({ "status": "duplicate" }))).into_response()
-        }
-        Err(e) => {
-            count(&st.counters.store_failed, "store_failed");
-            tracing::error!(error = %e, "webhook could not be stored; Atelio will retry");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "error": "storage_unavailable" })),
-            )
-                .into_response()
-        }
-    }
+    let appended = st.hub.append(event, key).await?;
+    Ok(Stored { kind, appended })
 }

@@ -63,10 +63,10 @@ pub fn fixture(name: &str) -> Vec<u8> {
 
 /// A fixture file signed, verified and parsed.
 pub fn parsed_fixture(name: &str) -> ParsedEvent {
-    parse(&verified(&fixture(name)))
+    parse(&verified(&fixture(name))).expect("a JSON fixture")
 }
 
 /// An inline body signed, verified and parsed.
 pub fn parsed_body(body: &str) -> ParsedEvent {
-    parse(&verified(body.as_bytes()))
+    parse(&verified(body.as_bytes())).expect("a JSON body")
 }

@@ -12,6 +12,7 @@ mod customer_kyc;
 mod customers;
 mod errors;
 mod event_stream;
+mod house;
 mod idempotency;
 mod logs;
 mod lost_outcome;

@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::*;
 use crate::events::log::{Bounds, Retention, SystemClock};
 use crate::events::memory_log::MemoryLog;
-use crate::webhook::test_support::parsed_body;
 
 /// The memory log, counting `read_after` calls.
 struct Counting {
@@ -43,8 +42,13 @@ async fn hub(tail: usize) -> (Arc<Hub>, Arc<Counting>) {
 }
 
 async fn append(hub: &Arc<Hub>, n: u32) -> u64 {
-    let body = format!(r#"{{"event":"kyc.verification.success","customer_id":"c-{n}"}}"#);
-    match hub.append(parsed_body(&body), format!("k{n}")).await {
+    match hub
+        .append(
+            ParsedEvent::kyc_success_for(&format!("c-{n}")),
+            format!("k{n}"),
+        )
+        .await
+    {
         Ok(Appended::New(s)) => s,
         other => panic!("not appended: {other:?}"),
     }

@@ -3,8 +3,9 @@
 use serde_json::Value;
 
 use super::{addresses, kyb_status, object, s, to_struct, ts, unwrap};
+use crate::atelio_json::normalize_token;
 use crate::proto::v1 as pb;
-use crate::upstream::{UpstreamError, lenient::normalize_token};
+use crate::upstream::UpstreamError;
 
 /// A business object.
 pub fn business(v: &Value) -> Result<pb::Business, UpstreamError> {
@@ -99,7 +100,7 @@ pub fn kyb(v: &Value) -> Result<pb::GetKybStatusResponse, UpstreamError> {
     let details = o
         .array_any(&["details"])
         .into_iter()
-        .filter_map(crate::upstream::lenient::Obj::from_value);
+        .filter_map(crate::atelio_json::Obj::from_value);
     Ok(pb::GetKybStatusResponse {
         business_id: s(o, "business_id"),
         kyb_status,
@@ -115,7 +116,7 @@ pub fn kyb(v: &Value) -> Result<pb::GetKybStatusResponse, UpstreamError> {
 
 /// One KB3 history item.
 pub fn history_entry(v: &Value) -> pb::KybHistoryEntry {
-    let Some(o) = crate::upstream::lenient::Obj::from_value(v) else {
+    let Some(o) = crate::atelio_json::Obj::from_value(v) else {
         return pb::KybHistoryEntry::default();
     };
     pb::KybHistoryEntry {

@@ -9,11 +9,9 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use crate::atelio_json::{Obj, normalize_token};
 use crate::proto::v1 as pb;
-use crate::upstream::{
-    UpstreamError,
-    lenient::{Obj, normalize_token},
-};
+use crate::upstream::UpstreamError;
 
 /// The body as an object, or a decode error naming what was expected.
 pub fn object<'a>(v: &'a Value, what: &str) -> Result<Obj<'a>, UpstreamError> {

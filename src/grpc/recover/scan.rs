@@ -5,8 +5,9 @@
 use serde_json::Value;
 
 use super::super::{Call, Gateway, GatewayError};
+use crate::atelio_json as lenient;
 use crate::domain::commands::PageRequest;
-use crate::upstream::{UpstreamError, UpstreamRequest, lenient};
+use crate::upstream::{UpstreamError, UpstreamRequest};
 
 /// How far Atelio's clock may be behind ours when comparing creation times.
 const CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;

@@ -134,7 +134,7 @@ fn passed_at(message: &str) -> Option<String> {
         [Some(one.to_string()), two]
             .into_iter()
             .flatten()
-            .find_map(|w| crate::upstream::timestamps::parse_timestamp(&w))
+            .find_map(|w| crate::atelio_json::timestamps::parse_timestamp(&w))
             .map(|t| t.to_rfc3339())
     })
 }

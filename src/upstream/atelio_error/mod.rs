@@ -7,7 +7,7 @@
 //! details}`; `{Error}`; `{message}`; the credit service's `{status, code, message, details}`.
 use serde_json::{Map, Value};
 
-use super::lenient::{Obj, is_null_text, parse_body, parse_python_repr};
+use crate::atelio_json::{Obj, is_null_text, parse_body, parse_python_repr};
 
 /// Longest `message` kept, in characters; longer texts are cut and end with "…".
 const MAX_MESSAGE_CHARS: usize = 500;

@@ -4,8 +4,8 @@
 //! of the shapes the catalogue documents.
 use serde_json::Value;
 
+use crate::atelio_json::{Obj, is_null_text};
 use crate::events::model::{EventDocument, EventKybDetail, ParsedEvent, Subject};
-use crate::upstream::lenient::{Obj, is_null_text};
 
 /// Which id keys name the subject.
 #[derive(Clone, Copy, PartialEq, Eq)]

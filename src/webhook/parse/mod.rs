@@ -1,19 +1,19 @@
 //! Step 3 of the event path: webhook POST → verify → **parse → dedupe** → durable log.
 //!
 //! Turns a [`Verified`] body into the typed [`ParsedEvent`] (catalogue §3) and derives its dedupe
-//! key. Parsing never fails: signed input is kept and relayed even when it is not JSON or not a
-//! KYC/KYB event (architecture §3 "Webhooks"). Tolerated drift (catalogue §6): event-name
+//! key. Signed JSON is kept and relayed even when it is not a KYC/KYB event; only a body that is
+//! not JSON at all is refused ([`Unparseable`]). Tolerated drift (catalogue §6): event-name
 //! aliases and case/spacing (items 1–3), `customer_id` on beneficial-owner events (9), `reasons`
 //! as object or string (10), `fields` vs `incorrect_information` (11), `sent_time` for
-//! `occurred_at` (14), the JSON syntax slips of items 34–37 (via `upstream::lenient`) and every
-//! timestamp form of item 39 (via `upstream::timestamps`; the raw string is always kept).
+//! `occurred_at` (14), the JSON syntax slips of items 34–37 (via `atelio_json`) and every
+//! timestamp form of item 39 (via `atelio_json::timestamps`; the raw string is always kept).
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::verify::Verified;
+use crate::atelio_json::timestamps::parse_timestamp;
+use crate::atelio_json::{Obj, normalize_token, parse_body};
 use crate::events::model::{EventKind, EventKind as K, ParsedEvent, Subject};
-use crate::upstream::lenient::{Obj, normalize_token, parse_body};
-use crate::upstream::timestamps::parse_timestamp;
 
 mod fields;
 
@@ -44,14 +44,16 @@ const KINDS: [(&str, EventKind); 15] = [
     ("kyb.verification.initiated", K::KybInitiated),
 ];
 
-/// Parses a verified body. Never fails: a body that is not JSON (after lenient repair) or not
-/// an object becomes kind `Unknown` with only `raw_json` set. An object of an unknown family
+/// Parses a verified body. Fails only when it is not JSON (after lenient repair); JSON that is
+/// not an object becomes kind `Unknown` with only `raw_json` set. An object of an unknown family
 /// (or an unknown `kyc.`/`kyb.` event) becomes `Unknown` with its envelope kept (`event_name`,
 /// subject, `occurred_at`) and the KYC/KYB detail fields left empty; the raw JSON holds the rest.
-pub fn parse(v: &Verified) -> ParsedEvent {
+pub fn parse(v: &Verified) -> Result<ParsedEvent, Unparseable> {
     let mut event = empty_event(String::from_utf8_lossy(v.body()).into_owned());
-    let Ok(Value::Object(map)) = parse_body(v.body()) else {
-        return event;
+    let map = match parse_body(v.body()) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => return Ok(event),
+        Err(_) => return Err(Unparseable),
     };
     let o = Obj(&map);
     event.event_name = o.str("event").unwrap_or_default();
@@ -64,8 +66,13 @@ pub fn parse(v: &Verified) -> ParsedEvent {
     if event.kind != EventKind::Unknown {
         fill_details(&mut event, family, o);
     }
-    event
+    Ok(event)
 }
+
+/// A correctly signed body that is not JSON even after lenient repair (answered 400, not stored).
+#[derive(Debug, thiserror::Error)]
+#[error("the signed webhook body is not JSON")]
+pub struct Unparseable;
 
 /// The dedupe key (lowercase hex SHA-256).
 ///

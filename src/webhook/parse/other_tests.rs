@@ -124,13 +124,10 @@ fn the_generic_example_keeps_an_unparseable_timestamp_raw() {
 }
 
 #[test]
-fn a_body_that_is_not_json_is_kept_raw_and_nothing_else() {
-    let body = std::str::from_utf8(&crate::webhook::test_support::fixture("not_json.txt"))
-        .expect("utf-8 fixture")
-        .to_string();
-    let e = parsed_body(&body);
-    assert_eq!(e.kind, EventKind::Unknown);
-    assert_only_raw(&e, &body);
+fn a_body_that_is_not_json_is_unparseable() {
+    let body = crate::webhook::test_support::fixture("not_json.txt");
+    assert!(parse(&verified(&body)).is_err());
+    assert!(parse(&verified(b"")).is_err(), "an empty body is not JSON");
 }
 
 #[test]
@@ -139,17 +136,15 @@ fn json_that_is_not_an_object_is_kept_raw_and_nothing_else() {
         r#"[{"event":"kyc.verification.success","customer_id":"c-1"}]"#,
         r#""kyc.verification.success""#,
         "null",
-        "",
     ] {
         assert_only_raw(&parsed_body(body), body);
     }
 }
 
 #[test]
-fn a_body_that_is_not_utf8_is_kept_lossily() {
-    let e = parse(&verified(b"{\"event\":\"kyc.verification.success\xff\"}"));
-    assert_eq!(e.kind, EventKind::Unknown);
-    assert!(e.raw_json.contains('\u{FFFD}'));
+fn a_body_that_is_not_utf8_is_unparseable() {
+    let body = b"{\"event\":\"kyc.verification.success\xff\"}";
+    assert!(parse(&verified(body)).is_err());
 }
 
 #[test]

@@ -1,15 +1,17 @@
-//! Decoding Atelio's JSON responses leniently; used by `upstream/client.rs` (bodies),
-//! `upstream/atelio_error.rs` (error bodies) and the response decoders (`grpc/decode`, DTOs).
-//! It tolerates the syntax and shape drift of catalogue §6 (items 3, 12, 15, 22, 25, 34–37):
-//! trailing commas, Python-style quoting, markdown escapes, string nulls, aliased keys and the
-//! list envelopes of §5.5. Syntax repair lives in `lenient/syntax.rs`, envelopes in
-//! `lenient/envelope.rs`.
+//! Atelio's JSON dialect, on the ground floor: lenient objects ([`Obj`]), body parsing that
+//! repairs syntax drift (`syntax`), list envelopes and paging (`envelope`) and timestamps
+//! (`timestamps`). Used by both edges — the outbound client and its error bodies
+//! (`upstream`), the response decoders (`grpc/decode`) and the webhook parser (`webhook`) —
+//! so neither side depends on the other. It tolerates what Atelio's documentation shows it
+//! sends (docs/design-choices.md): trailing commas, Python-style quoting, markdown escapes,
+//! string nulls, aliased keys and several list envelopes.
 use serde_json::{Map, Value};
 
-use super::timestamps::parse_timestamp;
+use timestamps::parse_timestamp;
 
 mod envelope;
 mod syntax;
+pub mod timestamps;
 
 pub use envelope::{PageInfo, list_items};
 pub use syntax::parse_body;
