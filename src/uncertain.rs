@@ -5,7 +5,6 @@
 //! when an attempt ends that way. The RPC bodies read it to tell "not found" from "already done".
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Shared by the clones of one call's context.
 #[derive(Clone, Debug)]
@@ -42,13 +41,6 @@ impl Uncertain {
         let v = self.0.load(Ordering::SeqCst);
         (v != NONE).then_some(v)
     }
-}
-
-/// The wall clock in Unix milliseconds.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

@@ -60,3 +60,23 @@ pub async fn flush(closers: Vec<Closer>, within: Duration) {
         tracing::info!("stores flushed and closed");
     }
 }
+
+/// Completes on SIGINT or SIGTERM (the shutdown future of `serve`, `sandbox` and `demo`).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown signal received");
+}

@@ -9,6 +9,7 @@ mod admin;
 mod components;
 mod health;
 mod lifecycle;
+pub use lifecycle::shutdown_signal;
 pub mod sandboxed;
 mod security;
 mod server;

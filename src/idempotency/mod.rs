@@ -10,8 +10,10 @@ pub mod sqlite;
 pub mod store;
 
 pub use key::{derive_key, fingerprint, key_for};
+#[cfg(any(test, feature = "test-util"))]
+pub use store::ManualClock;
 pub use store::{
-    Begin, Fingerprint, IdempotencyStore, ManualClock, Outcome, StoreError, SystemClock, WallClock,
+    Begin, Fingerprint, IdempotencyStore, Outcome, StoreError, SystemClock, WallClock,
 };
 
 #[cfg(test)]

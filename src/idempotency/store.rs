@@ -2,8 +2,7 @@
 //! [`IdempotencyStore`] to `begin` (run, replay, wait, or reject a reused key); afterwards it
 //! `complete`s the record with the outcome, or `release`s it after a transient failure. Backends:
 //! `memory` (tests, single process) and `sqlite` (embedded default, durable).
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// A digest of the request, so a reused key with a different request is recognised.
 pub type Fingerprint = [u8; 32];
@@ -43,52 +42,9 @@ pub enum StoreError {
     Unavailable(String),
 }
 
-/// Milliseconds since the Unix epoch; injected so tests can move time.
-pub trait WallClock: Send + Sync + 'static {
-    fn now_ms(&self) -> i64;
-}
-
-/// The real wall clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl WallClock for SystemClock {
-    fn now_ms(&self) -> i64 {
-        match SystemTime::now().duration_since(UNIX_EPOCH) {
-            Ok(since) => millis(since),
-            Err(before) => -millis(before.duration()),
-        }
-    }
-}
-
-/// A clock that moves only when told to.
-#[derive(Debug, Default)]
-pub struct ManualClock(AtomicI64);
-
-impl ManualClock {
-    pub fn new(start_ms: i64) -> Self {
-        Self(AtomicI64::new(start_ms))
-    }
-
-    pub fn advance(&self, by: Duration) {
-        let by = millis(by);
-        let _ = self
-            .0
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| {
-                Some(now.saturating_add(by))
-            });
-    }
-
-    pub fn set(&self, ms: i64) {
-        self.0.store(ms, Ordering::SeqCst);
-    }
-}
-
-impl WallClock for ManualClock {
-    fn now_ms(&self) -> i64 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
+#[cfg(any(test, feature = "test-util"))]
+pub use crate::clock::ManualClock;
+pub use crate::clock::{SystemClock, WallClock};
 
 /// The record keeper behind every mutating RPC.
 #[async_trait::async_trait]

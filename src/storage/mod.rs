@@ -4,6 +4,7 @@
 //! group commit and checkpoints off the callers' path.
 pub mod redis_conn;
 pub mod redis_health;
+#[cfg(any(test, feature = "test-util"))]
 pub mod redis_server;
 pub mod schema;
 pub mod sqlite;

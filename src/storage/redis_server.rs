@@ -101,7 +101,10 @@ impl RedisServer {
     pub fn kill(&mut self) {
         if let Some((mut child, pid)) = self.running.take() {
             // SAFETY: kill(2) on a pid this struct started; no memory effects.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
+            #[allow(unsafe_code)]
+            unsafe {
+                libc::kill(pid, libc::SIGKILL)
+            };
             let _ = child.kill();
             let _ = child.wait();
         }

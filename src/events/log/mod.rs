@@ -2,8 +2,9 @@
 //! Every stored event gets a sequence strictly greater than any assigned before (also across
 //! restarts and after retention emptied the log); readers page through it with `read_after`.
 //! Backends: `memory_log` (tests, one process) and `sqlite_log` (embedded default, durable).
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use crate::clock::millis;
 
 use bytes::Bytes;
 
@@ -188,56 +189,10 @@ pub trait EventLog: Send + Sync + 'static {
     async fn enforce_retention(&self) -> Result<u64, LogError>;
 }
 
-/// Milliseconds since the Unix epoch; injected so tests can move time.
-pub trait Clock: Send + Sync + 'static {
-    fn now_ms(&self) -> i64;
-}
-
-/// The real wall clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now_ms(&self) -> i64 {
-        match SystemTime::now().duration_since(UNIX_EPOCH) {
-            Ok(since) => millis(since),
-            Err(before) => -millis(before.duration()),
-        }
-    }
-}
-
-/// A clock that moves only when told to.
-#[derive(Debug, Default)]
-pub struct ManualClock(AtomicI64);
-
-impl ManualClock {
-    pub fn new(start_ms: i64) -> Self {
-        Self(AtomicI64::new(start_ms))
-    }
-
-    pub fn advance(&self, by: Duration) {
-        let by = millis(by);
-        let _ = self
-            .0
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| {
-                Some(now.saturating_add(by))
-            });
-    }
-
-    pub fn set(&self, ms: i64) {
-        self.0.store(ms, Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now_ms(&self) -> i64 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
+#[cfg(any(test, feature = "test-util"))]
+pub use crate::clock::ManualClock;
+pub use crate::clock::SystemClock;
+pub use crate::clock::WallClock as Clock;
 
 #[cfg(test)]
 mod tests;

@@ -37,7 +37,7 @@ where
 {
     let first_attempt = call.uncertain.since().filter(|t| *t > 0);
     let not_before =
-        first_attempt.unwrap_or_else(|| crate::uncertain::now_ms() - KEY_WINDOW_MS) - CLOCK_SKEW_MS;
+        first_attempt.unwrap_or_else(|| crate::clock::now_ms() - KEY_WINDOW_MS) - CLOCK_SKEW_MS;
     let mut best: Option<(i64, T)> = None;
     for page in 1..=gw.idempotency().recovery_max_pages() {
         let req = (listing.page)(PageRequest {

@@ -91,7 +91,7 @@ impl Upstream {
         loop {
             attempt += 1;
             let span = tracing::info_span!("upstream_attempt", route = req.route, attempt);
-            let started_ms = crate::uncertain::now_ms();
+            let started_ms = crate::clock::now_ms();
             let out = self.attempt(req, caller, deadline).instrument(span).await;
             let outcome = classify(&out);
             if may_have_taken_effect(&outcome) {

@@ -82,6 +82,7 @@ impl GatewayProcess {
     }
 
     /// Sends SIGTERM (the graceful path).
+    #[allow(unsafe_code)]
     pub fn terminate(&self) {
         let pid = libc::pid_t::try_from(self.child.id()).expect("pid");
         // SAFETY: kill(2) on our own child's pid has no memory effects.

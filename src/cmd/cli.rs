@@ -46,7 +46,7 @@ pub enum Command {
     /// Load and validate the configuration, print a summary (no secrets) and exit.
     CheckConfig,
     /// Ask a running gateway's gRPC health service; exit 0 when it is SERVING.
-    HealthProbe(crate::probe::ProbeArgs),
+    HealthProbe(super::probe::ProbeArgs),
 }
 
 /// How the emulator runs.

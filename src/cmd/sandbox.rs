@@ -2,7 +2,8 @@
 //! subscriptions are created at start; their secrets go to a 0600 file, never to the log.
 use std::{io::Write, path::PathBuf, process::ExitCode};
 
-use atelio_gateway::{app::sandboxed::SUBSCRIBED, cli::SandboxArgs, config, sandbox, telemetry};
+use super::cli::SandboxArgs;
+use crate::{app::sandboxed::SUBSCRIBED, config, sandbox, telemetry};
 
 fn write_secrets(path: &PathBuf, secrets: &[String]) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
@@ -18,6 +19,7 @@ fn write_secrets(path: &PathBuf, secrets: &[String]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Runs the emulator alone until `shutdown`.
 pub async fn run(
     cfg: &config::Config,
     args: &SandboxArgs,
