@@ -29,7 +29,7 @@ pub struct EventsApi {
 }
 
 fn unavailable(e: LogError) -> GatewayError {
-    GatewayError::Events(e.to_string())
+    GatewayError::Events(e)
 }
 
 /// How long a List or Get read of the log may take when the caller set no deadline.

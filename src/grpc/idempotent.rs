@@ -156,7 +156,7 @@ impl Idempotency {
                 .store
                 .begin(key, fp, lease, self.ttl)
                 .await
-                .map_err(|e| GatewayError::Store(e.to_string()))?
+                .map_err(GatewayError::Store)?
             {
                 Begin::Proceed => return Ok(Acquired::Proceed(None)),
                 Begin::Resume { first_attempt_ms } => {
@@ -200,7 +200,7 @@ impl Idempotency {
                 .store
                 .peek(key, fp)
                 .await
-                .map_err(|e| GatewayError::Store(e.to_string()))?
+                .map_err(GatewayError::Store)?
             {
                 Begin::InFlight => {}
                 _ => return Ok(()),

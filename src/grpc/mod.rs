@@ -244,6 +244,9 @@ pub async fn handle<T>(
                 GatewayError::Invalid(v) => Some(v.iter().map(|f| f.field.clone()).collect()),
                 _ => None,
             };
+            if e.is_internal() {
+                tracing::error!(error.cause_chain = ?cause_chain(&e), "rpc failed inside the gateway");
+            }
             let mut status = to_status(e);
             record(call, status.code(), elapsed_ms);
             tracing::info!(code = ?status.code(), invalid_fields = ?fields, replayed, elapsed_ms, "rpc failed");
@@ -264,4 +267,16 @@ fn record(call: &Call, code: tonic::Code, elapsed_ms: f64) {
     m.rpc_seconds
         .with_label_values(&[service, method])
         .observe(elapsed_ms / 1000.0);
+}
+
+/// `error: cause: cause …`, for one log field (the status sent never carries it).
+fn cause_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    out
 }

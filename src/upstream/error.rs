@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::atelio_error::AtelioError;
+use super::retry::GiveUpReason;
 
 /// Atelio's code for "a request was made with this idempotency key in the past 24 hours".
 pub const KEY_EXISTS: &str = "idempotency_key_exists";
@@ -50,12 +51,12 @@ pub enum UpstreamError {
         retry_after: Duration,
     },
     /// Retrying stopped (attempts, retry budget or deadline) after a retryable failure.
-    #[error("gave up after {attempts} attempts ({reason})")]
+    #[error("gave up after {attempts} attempts ({})", reason.as_str())]
     RetriesExhausted {
         /// Attempts made.
         attempts: u32,
-        /// Why retrying stopped: `attempts_exhausted`, `budget` or `deadline`.
-        reason: &'static str,
+        /// Why retrying stopped (attempts, budget or deadline).
+        reason: GiveUpReason,
         /// The last attempt's failure.
         last: Box<UpstreamError>,
     },

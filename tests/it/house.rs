@@ -1,4 +1,4 @@
-//! The layering rules of `src/`, checked on the source itself (docs/architecture.md, "Layers"):
+//! The layering rules of `src/`, checked on the source itself (the crate docs in `src/lib.rs`):
 //! the layers under the gRPC edge import nothing from `grpc`, `app` or `cmd`; the webhook side
 //! imports nothing from the outbound client; no two sibling files import each other; module
 //! path = file path (no `#[path]`); `main.rs` stays parse-and-dispatch.

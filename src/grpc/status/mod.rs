@@ -6,6 +6,8 @@ use std::{collections::HashMap, time::Duration};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+use crate::events::log::LogError;
+use crate::idempotency::StoreError;
 use crate::{domain::Violations, upstream::UpstreamError};
 mod upstream;
 
@@ -14,35 +16,55 @@ use crate::status_info::gateway;
 /// ErrorInfo domain of errors reported by Atelio.
 pub const ATELIO_DOMAIN: &str = "atelio.com";
 
-/// Everything an RPC can fail with: the error type of the gRPC boundary.
-#[derive(Debug)]
+/// Everything an RPC can fail with: the error type of the gRPC boundary. Internal causes
+/// (store, event log) keep their typed source: `grpc::handle` logs the chain once, and
+/// [`to_status`] never sends it.
+#[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
     /// The request broke a documented rule; nothing was sent upstream.
+    #[error("invalid request")]
     Invalid(Violations),
     /// The upstream call failed.
+    #[error(transparent)]
     Upstream(UpstreamError),
     /// The same `request_id` was used before with a different request.
+    #[error("request_id reused for a different request")]
     IdempotencyKeyReused,
     /// The same `request_id` is still in flight and did not finish within this call's deadline.
+    #[error("the same request_id is still in flight")]
     InProgress,
     /// A stored outcome replayed as it was first answered.
+    #[error("replayed a stored rejection")]
     Replayed(Status),
     /// The idempotency store cannot be reached.
-    Store(String),
+    #[error("idempotency store")]
+    Store(#[source] StoreError),
     /// A cursor older than the retained events; resume from the oldest cursor (or reconcile).
+    #[error("cursor expired")]
     CursorExpired {
         /// The oldest retained cursor.
         oldest: String,
     },
     /// The event log cannot be reached.
-    Events(String),
+    #[error("event log")]
+    Events(#[source] LogError),
     /// The gateway is shutting down; streams end so subscribers resume elsewhere.
+    #[error("shutting down")]
     ShuttingDown,
     /// The named thing does not exist.
+    #[error("not found: {0}")]
     NotFound(&'static str),
     /// An earlier attempt may have taken effect at Atelio, its answer was lost and the gateway
     /// could not find what it did. Not stored: a retry with the same `request_id` tries again.
+    #[error("the outcome of an earlier attempt is unknown")]
     OutcomeUnknown,
+}
+
+impl GatewayError {
+    /// Whether this is the gateway's own fault (a store or log down): logged with its cause.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, GatewayError::Store(_) | GatewayError::Events(_))
+    }
 }
 
 impl From<Violations> for GatewayError {

@@ -6,7 +6,7 @@ use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
 use super::{ATELIO_DOMAIN, GATEWAY_DOMAIN};
-use crate::upstream::UpstreamError;
+use crate::upstream::{UpstreamError, retry::GiveUpReason};
 
 /// What the gateway says for one upstream outcome: code, ErrorInfo reason, retry hint.
 struct Mapped {
@@ -58,7 +58,7 @@ pub fn to_status(e: UpstreamError) -> Status {
         } => {
             let mut meta = HashMap::from([
                 ("attempts".to_string(), attempts.to_string()),
-                ("give_up_reason".to_string(), reason.to_string()),
+                ("give_up_reason".to_string(), reason.as_str().to_string()),
             ]);
             if let Some(s) = last.status() {
                 meta.insert("http_status".into(), s.to_string());
@@ -221,7 +221,8 @@ fn map_local(e: &UpstreamError) -> Mapped {
             Some(*retry_after),
         ),
         UpstreamError::RetriesExhausted {
-            reason: "deadline", ..
+            reason: GiveUpReason::DeadlineTooClose,
+            ..
         } => (Code::DeadlineExceeded, "UPSTREAM_RETRIES_EXHAUSTED", None),
         UpstreamError::RetriesExhausted { .. } => {
             (Code::Unavailable, "UPSTREAM_RETRIES_EXHAUSTED", second)

@@ -265,7 +265,7 @@ fn give_up(
         _ if attempts == 1 || reason == GiveUpReason::NotRetryable => Err(last),
         _ => Err(UpstreamError::RetriesExhausted {
             attempts,
-            reason: reason.as_str(),
+            reason,
             last: Box::new(last),
         }),
     }

@@ -152,7 +152,7 @@ async fn a_five_second_deadline_stops_retries_in_time() {
         matches!(
             err,
             UpstreamError::RetriesExhausted {
-                reason: "deadline",
+                reason: GiveUpReason::DeadlineTooClose,
                 ..
             }
         ),
@@ -181,7 +181,7 @@ async fn exhausted_retries_report_attempts_and_the_last_failure() {
     else {
         panic!("{err:?}")
     };
-    assert_eq!((attempts, reason), (4, "attempts_exhausted"));
+    assert_eq!((attempts, reason), (4, GiveUpReason::AttemptsExhausted));
     assert!(matches!(*last, UpstreamError::Connect));
 }
 
