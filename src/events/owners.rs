@@ -1,5 +1,5 @@
 //! Which ids are beneficial owners. Atelio's beneficial-owner KYC events may name the owner under
-//! `customer_id` without a `business_id` (catalogue §6 item 9), which reads like a customer's
+//! `customer_id` without a `business_id` (docs/reference/atelio-api.md §6 item 9), which reads like a customer's
 //! event. Every id the gateway has seen as a beneficial owner (created, read, listed or verified
 //! through it) is remembered here, and the webhook path files such an event as the owner's.
 //! In memory, bounded (oldest forgotten first); after a restart the set refills as owners are

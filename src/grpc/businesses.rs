@@ -1,5 +1,5 @@
 //! `BusinessService`: the routing table (RPC → body) and the business CRUD bodies
-//! (catalogue §2.5). Address bodies live in `address_rpcs.rs`, KYB bodies in `kyb.rs`.
+//! (docs/reference/atelio-api.md §2.5). Address bodies live in `address_rpcs.rs`, KYB bodies in `kyb.rs`.
 use tonic::{Request, Response, Status};
 
 use super::{

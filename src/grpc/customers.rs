@@ -1,5 +1,5 @@
 //! `CustomerService`: the routing table (RPC → body) and the customer CRUD bodies
-//! (catalogue §2.3). KYC bodies live in `kyc.rs`.
+//! (docs/reference/atelio-api.md §2.3). KYC bodies live in `kyc.rs`.
 use tonic::{Request, Response, Status};
 
 use super::{

@@ -1,4 +1,4 @@
-//! KYB bodies: start, status and history (catalogue §2.8 KB1–KB3), plus the KYB list filter.
+//! KYB bodies: start, status and history (docs/reference/atelio-api.md §2.8 KB1–KB3), plus the KYB list filter.
 use super::{Call, Gateway, GatewayError, convert, decode, paging};
 use crate::atelio_json as lenient;
 use crate::domain::{ResourceId, Violations};

@@ -1,5 +1,5 @@
 //! KYC bodies for customers and beneficial owners: start, status and document upload
-//! (catalogue §2.4, §2.7 BOK1–BOK2). A start whose answer was lost (`idempotency_key_exists`:
+//! (docs/reference/atelio-api.md §2.4, §2.7 BOK1–BOK2). A start whose answer was lost (`idempotency_key_exists`:
 //! the start was already accepted under this key, or an undecodable body) is recovered by reading
 //! the current status; a start that Atelio refuses because a verification is already running
 //! (409 `kyc_init_fail`) is reconciled the same way. A lost document upload is recovered when the

@@ -1,5 +1,5 @@
 //! `BeneficialOwnerService`: the routing table (RPC → body) and the owner CRUD bodies
-//! (catalogue §2.7). Address bodies live in `address_rpcs.rs`, KYC bodies in `kyc.rs`.
+//! (docs/reference/atelio-api.md §2.7). Address bodies live in `address_rpcs.rs`, KYC bodies in `kyc.rs`.
 use reqwest::Method;
 use tonic::{Request, Response, Status};
 

@@ -1,4 +1,4 @@
-//! Addresses (catalogue §2.2.1–2): two documented validation profiles, customers (C) and
+//! Addresses (docs/reference/atelio-api.md §2.2.1–2): two documented validation profiles, customers (C) and
 //! businesses / beneficial owners (B), and the response form with generated id and dates.
 use serde_json::{Map, Value, json};
 

@@ -1,4 +1,4 @@
-//! Business addresses BA1–BA5 and beneficial-owner addresses BOA1–BOA5 (catalogue §2.6–§2.7):
+//! Business addresses BA1–BA5 and beneficial-owner addresses BOA1–BOA5 (docs/reference/atelio-api.md §2.6–§2.7):
 //! create, list (paged envelope), get, update (a full address) and delete (returns the address
 //! with `date_deleted`; the last or the primary address cannot go: `business_address_del_err`).
 use std::collections::HashMap;

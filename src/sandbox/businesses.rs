@@ -1,4 +1,4 @@
-//! Businesses, B1–B5 (catalogue §2.5): create (with addresses and optional nested beneficial
+//! Businesses, B1–B5 (docs/reference/atelio-api.md §2.5): create (with addresses and optional nested beneficial
 //! owners), list (an array; `kyb_status` filter, normalised), get, update, delete (204).
 use std::collections::HashMap;
 use std::sync::Arc;

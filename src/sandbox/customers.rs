@@ -1,4 +1,4 @@
-//! Customers, C1–C5 (catalogue §2.3): create, list (bare array, `page` + `per_page`), get,
+//! Customers, C1–C5 (docs/reference/atelio-api.md §2.3): create, list (bare array, `page` + `per_page`), get,
 //! update (only contact fields once KYC passed: `kyc_customer`), delete.
 use std::collections::HashMap;
 use std::sync::Arc;

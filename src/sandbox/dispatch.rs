@@ -1,4 +1,4 @@
-//! Webhook delivery, Atelio's way (catalogue §4): a JSON POST to every enabled subscription
+//! Webhook delivery, Atelio's way (docs/reference/atelio-api.md §4): a JSON POST to every enabled subscription
 //! whose patterns match, signed `Bond-Signature: t={unix s},v1={hex},v2={hex}` where v2 is
 //! HMAC-SHA256 over `"{t}."` + the raw body keyed by the subscription's `whsec_…` secret (v1,
 //! the legacy digest over Python-re-serialised JSON, is computed over the same bytes here).

@@ -1,4 +1,4 @@
-//! The emulator's error answers, in Atelio's documented shape (catalogue §5.4):
+//! The emulator's error answers, in Atelio's documented shape (docs/reference/atelio-api.md §5.4):
 //! `{"Message", "Status", "Code", "Type"}` with capitalised keys. `Message` is a string, or a
 //! field → messages map for schema errors (as the create-customer example shows).
 use axum::{

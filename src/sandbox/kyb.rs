@@ -1,4 +1,4 @@
-//! KYB, KB1–KB3 (catalogue §2.8): start (201 `initiated` with a Persona `inquiry_id`, the
+//! KYB, KB1–KB3 (docs/reference/atelio-api.md §2.8): start (201 `initiated` with a Persona `inquiry_id`, the
 //! `program_id` in the body; the business needs an EIN and a phone), status with `details` on a
 //! rejection, and the paged history. Sandbox EINs: `11-1111111` approves and `22-2222222`
 //! rejects after the outcome delay; any other EIN waits for a manual decision (`under review`).

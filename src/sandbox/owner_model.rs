@@ -1,6 +1,6 @@
-//! Beneficial-owner fields (catalogue §2.7 BO1): validation of a create or update, the stored
+//! Beneficial-owner fields (docs/reference/atelio-api.md §2.7 BO1): validation of a create or update, the stored
 //! owner, and its response form (addresses under `address` standalone, `addresses` when nested
-//! in a business, catalogue §6 item 15).
+//! in a business, docs/reference/atelio-api.md §6 item 15).
 use serde_json::{Map, Value, json};
 
 use super::address::{self, Profile};

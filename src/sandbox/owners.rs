@@ -1,4 +1,4 @@
-//! Beneficial owners, BO1–BO5 and their KYC BOK1–BOK2 (catalogue §2.7): create (a stringified
+//! Beneficial owners, BO1–BO5 and their KYC BOK1–BOK2 (docs/reference/atelio-api.md §2.7): create (a stringified
 //! dict `Message` on schema errors, as documented), list (paged), get, update, delete (with
 //! `date_deleted`); KYC start answers `initialized`, a US owner must give ssn, phone and email,
 //! and a foreign owner goes to manual review ("Foreign Beneficial Owner").
@@ -24,7 +24,7 @@ pub fn not_found() -> ApiError {
     ApiError::not_found("beneficial_owner_dne", "Beneficial owner does not exist")
 }
 
-/// BO schema errors carry the field map as a Python-style string (catalogue §2.7, §6 item 36).
+/// BO schema errors carry the field map as a Python-style string (docs/reference/atelio-api.md §2.7, §6 item 36).
 fn stringified(e: ApiError) -> ApiError {
     let text = e.message.to_string().replace('"', "'");
     ApiError {

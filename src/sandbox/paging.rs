@@ -1,5 +1,5 @@
 //! The `{page_info: {page, page_size, pages}, data}` envelope of the business-address, BO,
-//! BO-address and KYB-history lists (catalogue §2.2.6, §5.5): 1-based pages.
+//! BO-address and KYB-history lists (docs/reference/atelio-api.md §2.2.6, §5.5): 1-based pages.
 use std::collections::HashMap;
 
 use serde_json::{Value, json};

@@ -1,4 +1,4 @@
-//! Quirk modes: the documentation's inconsistencies (catalogue §6), each switchable, so the
+//! Quirk modes: the documentation's inconsistencies (docs/reference/atelio-api.md §6), each switchable, so the
 //! gateway's tolerance is tested against them. Off by default. Event quirks rewrite a webhook
 //! payload before it is signed; response quirks rewrite an answer's JSON on the way out.
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! The emulator's routes under `/api/v0.1` (catalogue §2.1), trailing slashes accepted.
+//! The emulator's routes under `/api/v0.1` (docs/reference/atelio-api.md §2.1), trailing slashes accepted.
 use std::sync::Arc;
 
 use axum::{

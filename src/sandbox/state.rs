@@ -20,7 +20,7 @@ pub struct Business {
     pub kyb: Option<Kyb>,
 }
 
-/// A business's KYB (catalogue §2.8).
+/// A business's KYB (docs/reference/atelio-api.md §2.8).
 pub struct Kyb {
     pub status: &'static str,
     pub details: Vec<Value>,
@@ -91,7 +91,7 @@ impl Attempt {
     }
 }
 
-/// A webhook subscription (catalogue §2.10). `Debug` leaves the secret out.
+/// A webhook subscription (docs/reference/atelio-api.md §2.10). `Debug` leaves the secret out.
 #[derive(Clone)]
 pub struct Subscription {
     pub id: String,

@@ -1,4 +1,4 @@
-//! Webhook subscriptions, W1–W4 (catalogue §2.10): create, list, update (the `events` list is
+//! Webhook subscriptions, W1–W4 (docs/reference/atelio-api.md §2.10): create, list, update (the `events` list is
 //! replaced), delete; wrapped as `{"webhook_subscription": …}` / `{"webhook_subscriptions": […]}`.
 use std::sync::Arc;
 

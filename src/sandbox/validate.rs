@@ -1,4 +1,4 @@
-//! Request validation as Atelio documents it (catalogue §2.2–§2.7): collects every problem as
+//! Request validation as Atelio documents it (docs/reference/atelio-api.md §2.2–§2.7): collects every problem as
 //! field → messages, the way Atelio's schema errors report them, so one answer names them all.
 use serde_json::{Map, Value, json};
 

@@ -19,7 +19,7 @@ pub const SECRET: &str = "whsec_XqTEJtniwuEhp0A1c1cTJNsmpR/qgOfB";
 /// The "current" Unix time of every test.
 pub const NOW: i64 = 1_700_000_000;
 
-/// The default tolerance of architecture §3 (300 s).
+/// The default tolerance of docs/reference/architecture.md §3 (300 s).
 pub const TOLERANCE: Duration = Duration::from_secs(300);
 
 /// Lowercase hex HMAC-SHA256(secret, "{t}." + body), computed here without production code.

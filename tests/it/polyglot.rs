@@ -8,7 +8,7 @@ use std::time::Duration;
 use atelio_gateway::sandbox::SandboxConfig;
 
 use crate::helpers::emulator;
-use crate::sandbox_e2e::start_with;
+use crate::sandbox::e2e::start_with;
 
 async fn journey(program: &'static str, script: &'static str) {
     let app = start_with(SandboxConfig {

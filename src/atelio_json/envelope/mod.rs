@@ -1,4 +1,4 @@
-//! List envelopes (catalogue §5.5, §6 item 25): bare arrays (customers), `{page_info, data}`
+//! List envelopes (docs/reference/atelio-api.md §5.5, §6 item 25): bare arrays (customers), `{page_info, data}`
 //! in either key order (owners, addresses, KYB history), a single object where a list was
 //! expected (the business-list example), `{data}` alone and one-array wrappers such as
 //! `{"webhook_subscriptions": [...]}`. Used by the list decoders and `grpc/paging.rs`.

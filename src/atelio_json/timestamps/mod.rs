@@ -1,4 +1,4 @@
-//! Parsing Atelio's many timestamp spellings (catalogue §5.6, §6 items 20 and 39) into UTC
+//! Parsing Atelio's many timestamp spellings (docs/reference/atelio-api.md §5.6, §6 items 20 and 39) into UTC
 //! instants; used by `upstream/lenient.rs` (`Obj::timestamp`) when decoding responses and
 //! webhook payloads. Unparseable values give `None` so callers can keep the raw string.
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};

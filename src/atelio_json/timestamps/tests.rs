@@ -1,4 +1,4 @@
-//! Every timestamp spelling of catalogue §6 items 20 and 39, with the instant it must denote.
+//! Every timestamp spelling of docs/reference/atelio-api.md §6 items 20 and 39, with the instant it must denote.
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::parse_timestamp;

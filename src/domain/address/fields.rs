@@ -1,4 +1,4 @@
-//! Per-field address rules (catalogue §2.2.1) for the validated domain values:
+//! Per-field address rules (docs/reference/atelio-api.md §2.2.1) for the validated domain values:
 //! proto→domain conversion calls these at the edge; no IO, no tonic, no reqwest.
 //!
 //! Each function checks one present (non-empty) value and returns it unchanged, or a

@@ -1,4 +1,4 @@
-//! Postal addresses (catalogue §2.2.1) for the validated domain values: proto→domain
+//! Postal addresses (docs/reference/atelio-api.md §2.2.1) for the validated domain values: proto→domain
 //! conversion calls these at the edge; no IO, no tonic, no reqwest.
 //!
 //! Two documented validation profiles: [`AddressProfile::Customer`] (C1/C4) and

@@ -1,4 +1,4 @@
-//! The one owner of fan-out (architecture §5 habit 10). An accepted event is appended to the
+//! The one owner of fan-out (docs/reference/architecture.md §5 habit 10). An accepted event is appended to the
 //! durable log, then published into a bounded in-memory tail shared by every subscriber, and a
 //! `watch` of the latest sequence wakes them. No payload is queued per subscriber: each reads at
 //! its own pace, from the tail while it is close to the head, from the log when it lags, so a

@@ -1,4 +1,4 @@
-//! Address updates and required addresses with the business/owner profile (catalogue §2.2.1
+//! Address updates and required addresses with the business/owner profile (docs/reference/atelio-api.md §2.2.1
 //! profile B), shared by business and beneficial-owner address RPCs.
 use crate::domain::commands::AddressPatch;
 use crate::domain::{Address, AddressProfile, ResourceId, Violations};

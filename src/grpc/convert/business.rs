@@ -1,4 +1,4 @@
-//! BusinessService requests → business create and update commands (catalogue §2.5).
+//! BusinessService requests → business create and update commands (docs/reference/atelio-api.md §2.5).
 use crate::domain::commands::{BusinessPatch, Change, NewBusiness};
 use crate::domain::{
     AddressProfile, Date, Ein, Email, FreeText, Phone, Violations, parse_addresses,

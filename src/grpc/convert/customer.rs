@@ -1,4 +1,4 @@
-//! CustomerService requests → customer create and update commands (catalogue §2.3).
+//! CustomerService requests → customer create and update commands (docs/reference/atelio-api.md §2.3).
 use crate::domain::commands::{AccountHolder, CustomerPatch, NewCustomer};
 use crate::domain::{
     AddressProfile, Dob, Email, FreeText, NameRule, PersonName, Phone, PhoneCountryCode,

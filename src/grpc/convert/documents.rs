@@ -1,5 +1,5 @@
 //! SubmitCustomerKycDocuments → `KycDocuments`: document kinds, issuing country, file names
-//! and image presence (catalogue §2.4 K3).
+//! and image presence (docs/reference/atelio-api.md §2.4 K3).
 use crate::domain::commands::{DocumentFile, GovernmentId, KycDocuments, ProofOfAddress};
 use crate::domain::{ResourceId, Violations, country_code};
 use crate::proto::v1 as pb;

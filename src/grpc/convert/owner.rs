@@ -1,5 +1,5 @@
 //! BeneficialOwnerService requests → owner, owner-address and owner-KYC commands, including the
-//! US vs foreign KYC requirements (catalogue §2.7 BOK1).
+//! US vs foreign KYC requirements (docs/reference/atelio-api.md §2.7 BOK1).
 use crate::domain::commands::{NewOwner, OwnerPatch, StartKyc};
 use crate::domain::{
     AddressProfile, Dob, NameRule, PersonName, ResourceId, Violations, parse_addresses,

@@ -1,4 +1,4 @@
-//! Business, KYB and KYB-history responses (catalogue §2.2.4, §2.8) → proto. Accepts both the
+//! Business, KYB and KYB-history responses (docs/reference/atelio-api.md §2.2.4, §2.8) → proto. Accepts both the
 //! guide's and the OpenAPI file's field names.
 use serde_json::Value;
 

@@ -1,4 +1,4 @@
-//! Customer responses (catalogue §2.2.3) → `Customer`.
+//! Customer responses (docs/reference/atelio-api.md §2.2.3) → `Customer`.
 use serde_json::Value;
 
 use super::{addresses, object, s, ts, unwrap};

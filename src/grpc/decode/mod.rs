@@ -1,5 +1,5 @@
 //! Atelio JSON → proto messages: the response half of the translation. Decoding is lenient
-//! (catalogue §6): alias keys, `"null"` strings, every timestamp form, status strings with
+//! (docs/reference/atelio-api.md §6): alias keys, `"null"` strings, every timestamp form, status strings with
 //! spaces or `+`, and unknown enum values kept verbatim in the `*_raw` fields.
 pub mod business;
 pub mod customer;
@@ -69,7 +69,7 @@ pub fn address(v: &Value) -> pb::Address {
     }
 }
 
-/// The address list under `addresses` or `address` (catalogue §6 item 15).
+/// The address list under `addresses` or `address` (docs/reference/atelio-api.md §6 item 15).
 pub fn addresses(o: Obj<'_>) -> Vec<pb::Address> {
     o.array_any(&["addresses", "address"])
         .into_iter()

@@ -1,4 +1,4 @@
-//! Beneficial-owner responses (catalogue §2.2.5) → `BeneficialOwner`.
+//! Beneficial-owner responses (docs/reference/atelio-api.md §2.2.5) → `BeneficialOwner`.
 use serde_json::Value;
 
 use super::{addresses, object, s, ts, unwrap};

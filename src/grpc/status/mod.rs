@@ -1,4 +1,4 @@
-//! The one place where failures become gRPC statuses (architecture §3 "Errors"). Every status
+//! The one place where failures become gRPC statuses (docs/reference/architecture.md §3 "Errors"). Every status
 //! carries `google.rpc.ErrorInfo`; validation failures carry `BadRequest` field violations;
 //! retryable ones carry `RetryInfo`. Messages never contain request values.
 use std::{collections::HashMap, time::Duration};

@@ -1,4 +1,4 @@
-//! Upstream failures → gRPC status: the HTTP table of architecture §3 for Atelio's answers,
+//! Upstream failures → gRPC status: the HTTP table of docs/reference/architecture.md §3 for Atelio's answers,
 //! and the gateway's own outcomes (connection, timeout, rate limit, breaker, give-up).
 use std::{collections::HashMap, time::Duration};
 

@@ -1,4 +1,4 @@
-//! Customer KYC, K1–K5 (catalogue §2.4): start (201 `submitted`; 409 `kyc_init_fail` while one
+//! Customer KYC, K1–K5 (docs/reference/atelio-api.md §2.4): start (201 `submitted`; 409 `kyc_init_fail` while one
 //! runs; 400 `kyc_reinit_fail` naming the earlier pass), status, document upload and the
 //! sandbox simulate calls. After `outcome_delay` an attempt moves as its SSN says (the sandbox
 //! triggers) and the matching `kyc.verification.*` webhook goes out.

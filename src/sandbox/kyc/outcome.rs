@@ -1,4 +1,4 @@
-//! Where a KYC attempt goes next: the sandbox SSN triggers (catalogue §2.4), the webhook
+//! Where a KYC attempt goes next: the sandbox SSN triggers (docs/reference/atelio-api.md §2.4), the webhook
 //! payloads of each outcome (§3.1) and the extended status body (`results`/`health`/`info`).
 use std::sync::Arc;
 

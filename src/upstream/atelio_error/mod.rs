@@ -1,4 +1,4 @@
-//! Decoding Atelio's error bodies (catalogue §5.4) into one `AtelioError`; used by
+//! Decoding Atelio's error bodies (docs/reference/atelio-api.md §5.4) into one `AtelioError`; used by
 //! `upstream/client.rs` for every non-2xx answer, carried in `UpstreamError::Rejected` and
 //! mapped to a gRPC status (with field violations) by `grpc/status.rs`.
 //!

@@ -1,4 +1,4 @@
-//! Every error-body shape of catalogue §5.4, with fixtures copied from the documented examples.
+//! Every error-body shape of docs/reference/atelio-api.md §5.4, with fixtures copied from the documented examples.
 use super::*;
 
 fn parse(body: &str) -> AtelioError {

@@ -13,7 +13,7 @@ use crate::deadline::Deadline;
 use crate::uncertain::Uncertain;
 
 /// One HTTP attempt. `AtelioClient` is the real one; unit tests script their own.
-#[tonic::async_trait]
+#[async_trait::async_trait]
 pub trait Transport: Send + Sync + 'static {
     /// Sends `req` once within `deadline`.
     async fn send(
@@ -23,7 +23,7 @@ pub trait Transport: Send + Sync + 'static {
     ) -> Result<UpstreamResponse, UpstreamError>;
 }
 
-#[tonic::async_trait]
+#[async_trait::async_trait]
 impl Transport for AtelioClient {
     async fn send(
         &self,

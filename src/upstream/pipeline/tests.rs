@@ -32,7 +32,7 @@ impl Scripted {
     }
 }
 
-#[tonic::async_trait]
+#[async_trait::async_trait]
 impl Transport for Scripted {
     async fn send(
         &self,

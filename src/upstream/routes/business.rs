@@ -1,4 +1,4 @@
-//! Business, business-address and KYB calls (catalogue §2.5, §2.6, §2.8: B1–B5, BA1–BA5,
+//! Business, business-address and KYB calls (docs/reference/atelio-api.md §2.5, §2.6, §2.8: B1–B5, BA1–BA5,
 //! KB1–KB3). Address calls are shared with beneficial owners through `address_*`.
 use reqwest::Method;
 use serde_json::{Map, Value, json};
@@ -169,7 +169,7 @@ pub fn owner_path(id: &ResourceId) -> String {
     base(id)
 }
 
-/// KB1 `POST /businesses/{id}/verification-kyb` with `program_id` in the body (catalogue §2.8
+/// KB1 `POST /businesses/{id}/verification-kyb` with `program_id` in the body (docs/reference/atelio-api.md §2.8
 /// choice: the documented `Program ID:` header is not a valid header name).
 pub fn start_kyb(id: &ResourceId, program: &ResourceId, key: String) -> UpstreamRequest {
     UpstreamRequest::new(

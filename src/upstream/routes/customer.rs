@@ -1,4 +1,4 @@
-//! Customer, customer-KYC and KYC-document calls (catalogue §2.3, §2.4: C1–C5, K1–K3).
+//! Customer, customer-KYC and KYC-document calls (docs/reference/atelio-api.md §2.3, §2.4: C1–C5, K1–K3).
 use base64::{Engine, engine::general_purpose::STANDARD as B64};
 use reqwest::Method;
 use serde_json::{Map, Value, json};

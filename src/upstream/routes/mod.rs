@@ -1,6 +1,6 @@
 //! The translation table: each validated command becomes the REST call Atelio documents
 //! (method, path, query, JSON body, Idempotency-Key). One file per resource family; the JSON
-//! bodies use Atelio's field names exactly (catalogue §2).
+//! bodies use Atelio's field names exactly (docs/reference/atelio-api.md §2).
 pub mod business;
 pub mod customer;
 pub mod owner;

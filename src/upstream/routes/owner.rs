@@ -1,4 +1,4 @@
-//! Beneficial-owner, owner-address and owner-KYC calls (catalogue §2.7: BO1–BO5, BOA1–BOA5,
+//! Beneficial-owner, owner-address and owner-KYC calls (docs/reference/atelio-api.md §2.7: BO1–BO5, BOA1–BOA5,
 //! BOK1–BOK2).
 use reqwest::Method;
 use serde_json::{Map, Value, json};

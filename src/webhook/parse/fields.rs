@@ -1,5 +1,5 @@
 //! Field readers behind `parse` (webhook POST → verify → **parse** → dedupe → durable log):
-//! which id names the subject (catalogue §6 item 9) and the KYC/KYB detail fields (documents,
+//! which id names the subject (docs/reference/atelio-api.md §6 item 9) and the KYC/KYB detail fields (documents,
 //! fields to re-enter, `reasons` as object or string, error code, KYB details), each tolerant
 //! of the shapes the catalogue documents.
 use serde_json::Value;
@@ -33,7 +33,7 @@ pub(super) fn family_of(normalized: &str) -> Family {
 ///
 /// - `kyb.*`: `business_id`.
 /// - `kyc.*`: `beneficial_owner_id` → beneficial owner. Otherwise `customer_id`, which Atelio
-///   also puts on some beneficial-owner events (catalogue §6 item 9: `documents_required`, the
+///   also puts on some beneficial-owner events (docs/reference/atelio-api.md §6 item 9: `documents_required`, the
 ///   PO-box failure, the post-upload `under_review`). Those carry nothing else telling them
 ///   apart, so they are reported as `Customer` — a known limitation; subscribers filtering by a
 ///   BO id should also match `Customer` with the same id. When the payload also carries a

@@ -1,8 +1,8 @@
 //! Step 3 of the event path: webhook POST → verify → **parse → dedupe** → durable log.
 //!
-//! Turns a [`Verified`] body into the typed [`ParsedEvent`] (catalogue §3) and derives its dedupe
+//! Turns a [`Verified`] body into the typed [`ParsedEvent`] (docs/reference/atelio-api.md §3) and derives its dedupe
 //! key. Signed JSON is kept and relayed even when it is not a KYC/KYB event; only a body that is
-//! not JSON at all is refused ([`Unparseable`]). Tolerated drift (catalogue §6): event-name
+//! not JSON at all is refused ([`Unparseable`]). Tolerated drift (docs/reference/atelio-api.md §6): event-name
 //! aliases and case/spacing (items 1–3), `customer_id` on beneficial-owner events (9), `reasons`
 //! as object or string (10), `fields` vs `incorrect_information` (11), `sent_time` for
 //! `occurred_at` (14), the JSON syntax slips of items 34–37 (via `atelio_json`) and every

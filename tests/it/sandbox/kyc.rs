@@ -2,8 +2,8 @@
 //! upload, simulate, and signed webhooks checked with the test's own HMAC, with retries.
 use serde_json::{Value, json};
 
+use super::api::{create, start_kyc, subscribed, verified};
 use crate::helpers::emulator::{self, Emulator, PROGRAM, next};
-use crate::sandbox_api::{create, start_kyc, subscribed, verified};
 
 #[tokio::test]
 async fn the_default_ssn_passes_and_a_second_start_is_refused() {
@@ -183,7 +183,7 @@ async fn a_refused_webhook_is_retried_until_accepted() {
 async fn through_the_gateway_a_start_after_a_pass_is_a_failed_precondition_with_the_pass_time() {
     use atelio_gateway::proto::v1 as pb;
     use tonic_types::StatusExt;
-    let app = crate::sandbox_e2e::start().await;
+    let app = super::e2e::start().await;
     let mut c = pb::customer_service_client::CustomerServiceClient::new(app.channel.clone());
     let id = gateway_customer(&mut c, crate::helpers::fixtures::customer(), "rp-0").await;
     let start = |rid: &str| kyc_start(&id, rid);
@@ -226,7 +226,7 @@ async fn through_the_gateway_a_start_after_a_pass_is_a_failed_precondition_with_
 #[tokio::test]
 async fn through_the_gateway_a_second_start_while_one_runs_reads_the_running_one() {
     use atelio_gateway::proto::v1 as pb;
-    let app = crate::sandbox_e2e::start().await;
+    let app = super::e2e::start().await;
     let mut c = pb::customer_service_client::CustomerServiceClient::new(app.channel.clone());
     let customer = pb::Customer {
         ssn: "333-33-3333".into(),

@@ -1,5 +1,5 @@
 //! Every quirk mode of the emulator, end to end through the gateway: the documentation's
-//! inconsistencies (catalogue §6) reach the gateway from a real upstream, and what a client sees
+//! inconsistencies (docs/reference/atelio-api.md §6) reach the gateway from a real upstream, and what a client sees
 //! over gRPC is the same normalised answer as without them.
 use atelio_gateway::proto::v1 as pb;
 use atelio_gateway::sandbox::{Quirks, SandboxConfig, TimestampStyle};
@@ -9,8 +9,8 @@ use pb::customer_service_client::CustomerServiceClient;
 use pb::verification_event_service_client::VerificationEventServiceClient;
 use serde_json::json;
 
+use super::e2e::{Events, Running, next_event, start_with};
 use crate::helpers::{emulator, fixtures};
-use crate::sandbox_e2e::{Events, Running, next_event, start_with};
 
 fn quirky(quirks: Quirks) -> SandboxConfig {
     SandboxConfig {

@@ -127,7 +127,7 @@ async fn the_gateway_retries_through_a_429_burst() {
 
 #[tokio::test]
 async fn a_duplicated_webhook_reaches_subscribers_once() {
-    use crate::sandbox_e2e::{next_event, start_with};
+    use super::e2e::{next_event, start_with};
     let app = start_with(with(Faults {
         duplicate_rate: 1.0,
         ..Default::default()
@@ -172,8 +172,8 @@ async fn a_duplicated_webhook_reaches_subscribers_once() {
 
 #[tokio::test]
 async fn a_duplicate_rate_of_one_delivers_every_webhook_twice() {
+    use super::api::{create, start_kyc};
     use crate::helpers::emulator::{next, receiver};
-    use crate::sandbox_api::{create, start_kyc};
     let emu = Emulator::start(with(Faults {
         duplicate_rate: 1.0,
         ..Default::default()
@@ -194,7 +194,7 @@ async fn a_lost_answer_is_committed_though_the_client_sees_a_broken_connection()
         ..Default::default()
     }))
     .await;
-    let body = serde_json::to_vec(&crate::sandbox_api::new_customer("123-45-6789")).unwrap();
+    let body = serde_json::to_vec(&super::api::new_customer("123-45-6789")).unwrap();
     let sent = emu
         .http
         .post(format!("{}/customers/", emu.handle.base_url()))
@@ -237,7 +237,7 @@ async fn a_slow_answer_comes_after_the_work_is_done() {
         .post(format!("{}/customers/", emu.handle.base_url()))
         .header("Identity", emulator::IDENTITY)
         .header("Authorization", emulator::AUTHORIZATION)
-        .json(&crate::sandbox_api::new_customer("123-45-6789"))
+        .json(&super::api::new_customer("123-45-6789"))
         .send()
         .await;
     assert!(

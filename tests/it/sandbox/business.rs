@@ -3,8 +3,8 @@
 //! (stringified-dict schema errors) and their KYC, a foreign owner going to manual review.
 use serde_json::{Value, json};
 
+use super::api::{subscribed, verified};
 use crate::helpers::emulator::{self, Emulator, PROGRAM, next};
-use crate::sandbox_api::{subscribed, verified};
 
 fn address(primary: bool, country: &str) -> Value {
     let (state, zip) = if country == "US" {

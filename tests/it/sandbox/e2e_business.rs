@@ -6,8 +6,8 @@ use pb::beneficial_owner_service_client::BeneficialOwnerServiceClient;
 use pb::business_service_client::BusinessServiceClient;
 use pb::verification_event_service_client::VerificationEventServiceClient;
 
+use super::e2e::{Events, next_event, start};
 use crate::helpers::{emulator::PROGRAM, fixtures};
-use crate::sandbox_e2e::{Events, next_event, start};
 
 fn foreign_owner() -> pb::BeneficialOwner {
     let address = pb::Address {
