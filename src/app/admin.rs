@@ -29,7 +29,7 @@ async fn readyz(State(draining): State<watch::Receiver<bool>>) -> (StatusCode, &
 pub async fn serve(listener: TcpListener, phases: Phases) -> Result<(), StartError> {
     let addr = listener
         .local_addr()
-        .map_err(|e| StartError::Startup(e.to_string()))?;
+        .map_err(|e| StartError::server("admin listener", e))?;
     tracing::info!(admin_addr = %addr, "admin listener serving (/metrics, /livez, /readyz)");
     let router = Router::new()
         .route("/metrics", get(metrics))
@@ -39,5 +39,5 @@ pub async fn serve(listener: TcpListener, phases: Phases) -> Result<(), StartErr
     axum::serve(listener, router)
         .with_graceful_shutdown(stopped(phases.stop))
         .await
-        .map_err(|e| StartError::Startup(format!("admin listener failed: {e}")))
+        .map_err(|e| StartError::server("admin listener failed", e))
 }

@@ -40,9 +40,8 @@ pub async fn idempotency(
             let opened =
                 tokio::task::spawn_blocking(move || SqliteStore::open_with(&path, clock, sync))
                     .await
-                    .map_err(|e| StartError::Startup(format!("idempotency.sqlite_path: {e}")))?;
-            let store =
-                opened.map_err(|e| StartError::Startup(format!("idempotency.sqlite_path: {e}")))?;
+                    .map_err(|e| StartError::store("idempotency.sqlite_path", e))?;
+            let store = opened.map_err(|e| StartError::store("idempotency.sqlite_path", e))?;
             closers.push(Box::pin(store.stopped()));
             Arc::new(store)
         }
@@ -59,7 +58,8 @@ pub fn upstream(
     creds: &Credentials,
     redis: Option<&ConnectionManager>,
 ) -> Result<Upstream, StartError> {
-    let client = AtelioClient::new(&cfg.upstream, creds).map_err(StartError::Startup)?;
+    let client = AtelioClient::new(&cfg.upstream, creds)
+        .map_err(|e| StartError::server("upstream client", e))?;
     let r = &cfg.rate_limit;
     // With a shared budget, the local limiter is only the fallback: this replica's share.
     let share = if r.shared {
@@ -148,7 +148,7 @@ pub fn redis(
 fn shared(redis: Option<&ConnectionManager>) -> Result<ConnectionManager, StartError> {
     redis
         .cloned()
-        .ok_or_else(|| StartError::Startup("redis: no connection configured".into()))
+        .ok_or_else(|| StartError::store("redis", "no connection configured"))
 }
 
 /// The event hub over the configured log. A shared (Redis) log also yields the task that
@@ -177,7 +177,7 @@ pub async fn hub(
                 Arc::new(RedisLog::new(conn, prefix, retention, clock).with_blocking(blocking));
             let hub = Hub::open(log.clone(), e.tail_capacity)
                 .await
-                .map_err(|e| StartError::Startup(format!("event log: {e}")))?;
+                .map_err(|e| StartError::store("events.store", e))?;
             tasks.push(Box::pin(crate::events::follow::follow(hub.clone(), log)));
             return Ok(hub);
         }
@@ -191,16 +191,15 @@ pub async fn hub(
                 SqliteLog::open_with(&path, retention, clock, sync)
             })
             .await
-            .map_err(|e| StartError::Startup(format!("events.sqlite_path: {e}")))?;
-            let log =
-                opened.map_err(|e| StartError::Startup(format!("events.sqlite_path: {e}")))?;
+            .map_err(|e| StartError::store("events.sqlite_path", e))?;
+            let log = opened.map_err(|e| StartError::store("events.sqlite_path", e))?;
             closers.push(Box::pin(log.stopped()));
             Arc::new(log)
         }
     };
     Hub::open(log, e.tail_capacity)
         .await
-        .map_err(|e| StartError::Startup(format!("event log: {e}")))
+        .map_err(|e| StartError::store("events.store", e))
 }
 
 /// Applies event retention every `every`, forever (abort the task to stop it).

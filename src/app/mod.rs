@@ -30,9 +30,59 @@ pub enum StartError {
     /// The configuration is invalid (exit code 2).
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// A listener could not be bound or a component failed to build.
-    #[error("{0}")]
-    Startup(String),
+    /// A listener could not be bound (`key` names the config key of the address).
+    #[error("{key}: cannot bind {addr}: {source}")]
+    Bind {
+        /// The config key of the address.
+        key: &'static str,
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A store could not be opened (`key` names the config key that chose it).
+    #[error("{key}: {source}")]
+    Store {
+        /// The config key, e.g. `events.sqlite_path`.
+        key: &'static str,
+        /// Why.
+        #[source]
+        source: Cause,
+    },
+    /// A server or component failed (`what` names it).
+    #[error("{what}: {source}")]
+    Server {
+        /// What failed, e.g. `webhook listener`.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: Cause,
+    },
+    /// Shutdown did not finish within `shutdown.grace_s`.
+    #[error("shutdown took longer than shutdown.grace_s = {0}")]
+    GraceExpired(u64),
+}
+
+/// A start-up failure's cause.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
+impl StartError {
+    /// A store failure under `key`.
+    pub fn store(key: &'static str, e: impl Into<Cause>) -> Self {
+        StartError::Store {
+            key,
+            source: e.into(),
+        }
+    }
+
+    /// A server or component failure.
+    pub fn server(what: &'static str, e: impl Into<Cause>) -> Self {
+        StartError::Server {
+            what,
+            source: e.into(),
+        }
+    }
 }
 
 /// A gateway with its listeners bound, ready to serve.
@@ -49,10 +99,10 @@ pub struct App {
     config: Config,
 }
 
-async fn bind(addr: SocketAddr, key: &str) -> Result<TcpListener, StartError> {
+async fn bind(addr: SocketAddr, key: &'static str) -> Result<TcpListener, StartError> {
     TcpListener::bind(addr)
         .await
-        .map_err(|e| StartError::Startup(format!("{key}: cannot bind {addr}: {e}")))
+        .map_err(|source| StartError::Bind { key, addr, source })
 }
 
 impl App {
@@ -174,9 +224,7 @@ impl App {
         let grace = Duration::from_secs(cfg.shutdown.grace_s);
         let outcome = tokio::select! {
             (grpc, webhook) = async { tokio::join!(grpc, webhook) } => grpc.and(webhook),
-            _ = lifecycle::grace_expired(phases.draining.clone(), grace) => Err(StartError::Startup(
-                format!("shutdown took longer than shutdown.grace_s = {}", cfg.shutdown.grace_s),
-            )),
+            _ = lifecycle::grace_expired(phases.draining.clone(), grace) => Err(StartError::GraceExpired(cfg.shutdown.grace_s)),
         };
         for task in background {
             task.abort();

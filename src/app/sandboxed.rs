@@ -34,7 +34,7 @@ pub async fn build(
     sandbox_cfg: SandboxConfig,
     sandbox_addr: SocketAddr,
 ) -> Result<Sandboxed, StartError> {
-    let startup = |e: std::io::Error| StartError::Startup(format!("sandbox: {e}"));
+    let startup = |e: std::io::Error| StartError::server("sandbox", e);
     let listener = TcpListener::bind(sandbox_addr).await.map_err(startup)?;
     let (identity, authorization) = (
         sandbox_cfg.identity.clone(),

@@ -75,12 +75,9 @@ pub async fn grpc(
 ) -> Result<(), StartError> {
     let stop = phases.stop;
     let max = cfg.server.max_message_bytes;
-    let v1 = reflection_builder()
-        .build_v1()
-        .map_err(|e| StartError::Startup(e.to_string()))?;
-    let v1alpha = reflection_builder()
-        .build_v1alpha()
-        .map_err(|e| StartError::Startup(e.to_string()))?;
+    let reflection = |e| StartError::server("gRPC reflection", e);
+    let v1 = reflection_builder().build_v1().map_err(reflection)?;
+    let v1alpha = reflection_builder().build_v1alpha().map_err(reflection)?;
     let events = EventsApi {
         hub,
         heartbeat: Duration::from_millis(cfg.events.heartbeat_ms),
@@ -92,12 +89,12 @@ pub async fn grpc(
         redis_up: guard.redis_up,
     })
     .await;
-    tracing::info!(grpc_addr = %listener.local_addr().map_err(|e| StartError::Startup(e.to_string()))?, "gateway serving");
+    tracing::info!(grpc_addr = %listener.local_addr().map_err(|e| StartError::server("gRPC listener", e))?, "gateway serving");
     let mut builder = Server::builder();
     if let Some(tls) = guard.tls {
         builder = builder
             .tls_config(tls)
-            .map_err(|e| StartError::Startup(format!("server.tls: {e}")))?;
+            .map_err(|e| StartError::server("server.tls", e))?;
     }
     let served = builder
         .trace_fn(crate::telemetry::grpc_span)
@@ -113,7 +110,7 @@ pub async fn grpc(
         .add_service(limits!(VerificationEventServiceServer::new(events), max))
         .serve_with_incoming_shutdown(nodelay(listener), stopped(stop))
         .await
-        .map_err(|e| StartError::Startup(format!("gRPC server failed: {e}")));
+        .map_err(|e| StartError::server("gRPC server failed", e));
     health_task.abort();
     served
 }
@@ -140,7 +137,7 @@ pub async fn webhook(
         cfg.webhook.max_body_bytes,
         Duration::from_millis(cfg.webhook.request_timeout_ms),
     );
-    let startup = |e: std::io::Error| StartError::Startup(format!("webhook listener: {e}"));
+    let startup = |e: std::io::Error| StartError::server("webhook listener", e);
     tracing::info!(webhook_addr = %listener.local_addr().map_err(startup)?, path = webhook::WEBHOOK_PATH, "webhook listener serving");
     let listener = listener.into_std().map_err(startup)?;
     let mut finished = Vec::new();
@@ -163,7 +160,7 @@ pub async fn webhook(
     for result in finished {
         let served = result
             .await
-            .unwrap_or_else(|_| Err(StartError::Startup("webhook thread panicked".into())));
+            .unwrap_or_else(|_| Err(StartError::server("webhook listener", "a thread panicked")));
         outcome = outcome.and(served);
     }
     outcome
@@ -174,7 +171,7 @@ fn serve_webhooks(
     router: axum::Router,
     stop: watch::Receiver<bool>,
 ) -> Result<(), StartError> {
-    let failed = |e: std::io::Error| StartError::Startup(format!("webhook listener failed: {e}"));
+    let failed = |e: std::io::Error| StartError::server("webhook listener failed", e);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
