@@ -46,10 +46,7 @@ pub async fn idempotency(
             Arc::new(store)
         }
     };
-    Ok(
-        Idempotency::new(store, Duration::from_secs(c.ttl_hours * 3600))
-            .with_recovery_max_pages(c.recovery_max_pages),
-    )
+    Ok(Idempotency::new(store, c.ttl()).with_recovery_max_pages(c.recovery_max_pages))
 }
 
 /// The outbound pipeline for the configured Atelio credentials.
@@ -70,7 +67,7 @@ pub fn upstream(
     let limiter = RateLimiter::new(RateLimitConfig {
         per_minute: (r.per_minute / share).max(1),
         burst: (r.burst / share).max(1),
-        max_wait: Duration::from_millis(r.max_wait_ms),
+        max_wait: r.max_wait(),
         per_caller_per_minute: r.per_caller_per_minute,
         per_caller_burst: r.per_caller_burst,
         ..RateLimitConfig::default()
@@ -89,14 +86,14 @@ pub fn upstream(
     let b = &cfg.breaker;
     let breaker = CircuitBreaker::new(BreakerConfig {
         failure_threshold: b.failure_threshold,
-        open_for: Duration::from_millis(b.open_ms),
+        open_for: b.open_for(),
     });
     let t = &cfg.retry;
     let policy = RetryPolicy {
         max_attempts: t.max_attempts,
-        base_delay: Duration::from_millis(t.base_delay_ms),
-        max_delay: Duration::from_millis(t.max_delay_ms),
-        max_retry_after: Duration::from_millis(t.max_retry_after_ms),
+        base_delay: t.base_delay(),
+        max_delay: t.max_delay(),
+        max_retry_after: t.max_retry_after(),
     };
     let budget = RetryBudget::new(
         t.budget_ratio,
@@ -161,9 +158,9 @@ pub async fn hub(
 ) -> Result<Arc<Hub>, StartError> {
     let e = &cfg.events;
     let retention = Retention {
-        max_age: Duration::from_secs(e.retention_hours * 3600),
+        max_age: e.retention(),
         max_events: e.max_events,
-        dedupe_window: Duration::from_secs(e.dedupe_window_hours * 3600),
+        dedupe_window: e.dedupe_window(),
     };
     let clock = Arc::new(LogClock);
     let log: Arc<dyn EventLog> = match e.store {

@@ -137,10 +137,7 @@ impl App {
         )
         .with_known_owners(owners.clone());
         let hub = components::hub(&config, redis.as_ref(), &mut closers, &mut tasks).await?;
-        let verifier = Verifier::new(
-            &creds.webhook_secrets,
-            Duration::from_secs(config.webhook.tolerance_s),
-        );
+        let verifier = Verifier::new(&creds.webhook_secrets, config.webhook.tolerance());
         let webhook_state = Arc::new(WebhookState {
             verifier,
             hub: hub.clone(),
@@ -197,19 +194,18 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
         let cfg = self.config;
-        let phases =
-            lifecycle::sequence(shutdown, Duration::from_millis(cfg.shutdown.drain_delay_ms));
+        let phases = lifecycle::sequence(shutdown, cfg.shutdown.drain_delay());
         let reload = security::reload_interval(&cfg);
         let mut background: Vec<_> = self.tasks.into_iter().map(tokio::spawn).collect();
         background.extend([
             tokio::spawn(crate::auth::watch_opt(self.guard.auth.clone(), reload)),
             tokio::spawn(components::purge_loop(
                 self.gateway.idempotency().store(),
-                Duration::from_secs(cfg.idempotency.purge_interval_s),
+                cfg.idempotency.purge_interval(),
             )),
             tokio::spawn(components::retention_loop(
                 self.hub.clone(),
-                Duration::from_secs(cfg.events.retention_interval_s),
+                cfg.events.retention_interval(),
             )),
         ]);
         let admin = tokio::spawn(admin::serve(self.admin, phases.clone()));
@@ -221,7 +217,7 @@ impl App {
             &cfg,
             phases.clone(),
         );
-        let grace = Duration::from_secs(cfg.shutdown.grace_s);
+        let grace = cfg.shutdown.grace();
         let outcome = tokio::select! {
             (grpc, webhook) = async { tokio::join!(grpc, webhook) } => grpc.and(webhook),
             _ = lifecycle::grace_expired(phases.draining.clone(), grace) => Err(StartError::GraceExpired(cfg.shutdown.grace_s)),

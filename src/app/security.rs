@@ -22,7 +22,7 @@ pub fn authenticator(cfg: &Config) -> Result<Option<Arc<Authenticator>>, StartEr
 
 /// How often the tokens file is checked.
 pub fn reload_interval(cfg: &Config) -> Duration {
-    Duration::from_millis(cfg.auth.reload_interval_ms.unwrap_or(1000).max(50))
+    cfg.auth.reload_interval()
 }
 
 fn read(key: &str, path: &Path) -> Result<Vec<u8>, StartError> {

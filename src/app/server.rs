@@ -80,7 +80,7 @@ pub async fn grpc(
     let v1alpha = reflection_builder().build_v1alpha().map_err(reflection)?;
     let events = EventsApi {
         hub,
-        heartbeat: Duration::from_millis(cfg.events.heartbeat_ms),
+        heartbeat: cfg.events.heartbeat(),
         shutdown: stop.clone(),
     };
     let (health, health_task) = health::serve(health::Inputs {
@@ -135,7 +135,7 @@ pub async fn webhook(
     let router = webhook::router(
         state,
         cfg.webhook.max_body_bytes,
-        Duration::from_millis(cfg.webhook.request_timeout_ms),
+        cfg.webhook.request_timeout(),
     );
     let startup = |e: std::io::Error| StartError::server("webhook listener", e);
     tracing::info!(webhook_addr = %listener.local_addr().map_err(startup)?, path = webhook::WEBHOOK_PATH, "webhook listener serving");

@@ -48,7 +48,7 @@ impl AtelioClient {
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         let http = reqwest::Client::builder()
             .default_headers(headers)
-            .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
+            .connect_timeout(cfg.connect_timeout())
             .user_agent(concat!("atelio-gateway/", env!("CARGO_PKG_VERSION")))
             .pool_idle_timeout(Duration::from_secs(60))
             .build()
@@ -56,7 +56,7 @@ impl AtelioClient {
         Ok(AtelioClient {
             http,
             base: cfg.base_url.trim_end_matches('/').to_string(),
-            attempt_timeout: Duration::from_millis(cfg.attempt_timeout_ms),
+            attempt_timeout: cfg.attempt_timeout(),
         })
     }
 
