@@ -5,6 +5,8 @@
 mod durations;
 mod load;
 mod ops;
+#[cfg(test)]
+mod reference_file;
 mod secret;
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
