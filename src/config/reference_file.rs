@@ -43,7 +43,10 @@ fn the_reference_file_names_every_key() {
         .filter(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
         .filter(|k| !keys.iter().any(|key| key == k) && !is_section(&text, k))
         .collect();
-    assert!(missing.is_empty(), "keys not in config.default.toml: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "keys not in config.default.toml: {missing:?}"
+    );
 }
 
 fn is_section(text: &str, name: &str) -> bool {

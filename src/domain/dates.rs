@@ -1,5 +1,4 @@
-//! Calendar dates (`YYYY-MM-DD`) and dates of birth for the validated domain values:
-//! proto→domain conversion calls these at the edge; no IO, no tonic, no reqwest.
+//! Calendar dates (`YYYY-MM-DD`) and dates of birth.
 //!
 //! [`Date`] is a plain date (e.g. `date_established`, B1); [`Dob`] is a date of birth
 //! (C1, BO1), which is PII and so has a redacted `Debug`. Callers pass `today` so that

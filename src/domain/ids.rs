@@ -1,5 +1,4 @@
-//! Identifiers (resource UUIDs, EINs) for the validated domain values: proto→domain
-//! conversion calls these at the edge; no IO, no tonic, no reqwest.
+//! Identifiers (resource UUIDs, EINs).
 //!
 //! Every Atelio id (`customer_id`, `business_id`, `beneficial_owner_id`, `address_id`,
 //! `program_id`, ...) is a hyphenated UUID. The EIN is a business tax id; it is treated

@@ -1,5 +1,4 @@
-//! Personal names and SSNs for the validated domain values: proto→domain conversion
-//! calls these at the edge; no IO, no tonic, no reqwest.
+//! Personal names and SSNs.
 //!
 //! Rules from the catalogue: customers (C1) use 2–50 characters for every name part;
 //! beneficial owners (BO1) use 1–20 (first, middle) and 2–20 (last). A name starts with

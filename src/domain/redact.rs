@@ -1,5 +1,4 @@
-//! Redacted `Debug` for PII newtypes in the validated domain values: proto→domain
-//! conversion calls these at the edge; no IO, no tonic, no reqwest.
+//! Redacted `Debug` for PII newtypes.
 //!
 //! `redacted_debug!(Ssn)` makes `format!("{:?}", ssn)` print `Ssn(<redacted>)`, so a
 //! stray `tracing::debug!(?request)` cannot leak personal data.

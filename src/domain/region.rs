@@ -1,5 +1,4 @@
-//! Country and US state code tables for the validated domain values: proto→domain
-//! conversion calls these at the edge; no IO, no tonic, no reqwest.
+//! Country and US state code tables.
 //!
 //! Both tables are sorted so that lookups are a binary search. Codes are matched in
 //! upper case only, as the upstream expects them.

@@ -1,5 +1,4 @@
-//! Free-form text values and shared character-rule helpers for the validated domain
-//! values: proto→domain conversion calls these at the edge; no IO, no tonic, no reqwest.
+//! Free-form text values and shared character-rule helpers.
 //!
 //! Used for business names, `website` and `number_of_employees` (B1), which the
 //! upstream documents only as "freeform".

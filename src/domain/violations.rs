@@ -1,5 +1,4 @@
-//! Field-violation collector for validated domain values: proto→domain conversion
-//! calls these at the edge; no IO, no tonic, no reqwest.
+//! Field-violation collector.
 //!
 //! A conversion creates one [`Violations`], runs every field parser through it so that
 //! *all* problems are reported at once, and ends with [`Violations::finish`]. The

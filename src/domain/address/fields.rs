@@ -1,5 +1,4 @@
-//! Per-field address rules (docs/reference/atelio-api.md §2.2.1) for the validated domain values:
-//! proto→domain conversion calls these at the edge; no IO, no tonic, no reqwest.
+//! Per-field address rules (docs/reference/atelio-api.md §2.2.1).
 //!
 //! Each function checks one present (non-empty) value and returns it unchanged, or a
 //! description that never echoes the value. Presence is decided by the caller.

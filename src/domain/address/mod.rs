@@ -1,5 +1,4 @@
-//! Postal addresses (docs/reference/atelio-api.md §2.2.1) for the validated domain values: proto→domain
-//! conversion calls these at the edge; no IO, no tonic, no reqwest.
+//! Postal addresses (docs/reference/atelio-api.md §2.2.1).
 //!
 //! Two documented validation profiles: [`AddressProfile::Customer`] (C1/C4) and
 //! [`AddressProfile::BusinessOrOwner`] (B1, BA*, BO1, BOA*). Addresses are PII, so

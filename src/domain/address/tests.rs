@@ -1,5 +1,5 @@
-//! Tests of [`super::Address::parse`] and [`super::parse_addresses`]; field rules are
-//! tested in `fields.rs`. Validated domain values: no IO, no tonic, no reqwest.
+//! Tests of [`super::Address::parse`] and [`super::parse_addresses`]; field rules are tested in
+//! `fields.rs`.
 
 use super::*;
 

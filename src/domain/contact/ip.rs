@@ -1,5 +1,4 @@
-//! IPv4 addresses (K1/BOK1 `ip`) for the validated domain values: proto→domain
-//! conversion calls these at the edge; no IO, no tonic, no reqwest.
+//! IPv4 addresses (K1/BOK1 `ip`).
 
 use std::net::Ipv4Addr;
 

@@ -1,5 +1,4 @@
-//! Contact details (email, phone, dialling code, IPv4) for the validated domain values:
-//! proto→domain conversion calls these at the edge; no IO, no tonic, no reqwest.
+//! Contact details (email, phone, dialling code, IPv4).
 //!
 //! Used by C1/C4 (customers), K1/BOK1 (KYC start) and B1 (businesses). Email, phone
 //! and IP are PII with redacted `Debug`; values are kept exactly as given. Phone

@@ -1,5 +1,4 @@
-//! Phone numbers and dialling codes (C1, K1, BOK1, B1) for the validated domain values:
-//! proto→domain conversion calls these at the edge; no IO, no tonic, no reqwest.
+//! Phone numbers and dialling codes (C1, K1, BOK1, B1).
 
 use std::fmt;
 

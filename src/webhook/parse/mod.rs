@@ -1,5 +1,3 @@
-//! Step 3 of the event path: webhook POST → verify → **parse → dedupe** → durable log.
-//!
 //! Turns a [`Verified`] body into the typed [`ParsedEvent`] (docs/reference/atelio-api.md §3) and derives its dedupe
 //! key. Signed JSON is kept and relayed even when it is not a KYC/KYB event; only a body that is
 //! not JSON at all is refused ([`Unparseable`]). Tolerated drift (docs/reference/atelio-api.md §6): event-name

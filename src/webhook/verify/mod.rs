@@ -1,5 +1,3 @@
-//! Step 2 of the event path: webhook POST → **verify** → parse → dedupe → durable log.
-//!
 //! Checks Atelio's `Bond-Signature` header (docs/reference/atelio-api.md §4) over the raw request bytes and turns
 //! them into [`Verified`], the only input the parser accepts (docs/reference/architecture.md §5 habit 9). Scheme:
 //! `t={unix seconds},v1={legacy},v2={hex HMAC-SHA256}`; v2 is HMAC-SHA256 keyed by the
