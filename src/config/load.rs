@@ -46,33 +46,27 @@ pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
     })
 }
 
-/// Checks every value and resolves the Atelio credentials (reading `*_file` keys).
+/// Checks every section (each checks itself, in `check.rs`) and resolves the Atelio
+/// credentials (reading `*_file` keys).
 pub fn validate(cfg: &Config) -> Result<Credentials, ConfigError> {
-    check_url(&cfg.upstream.base_url)?;
-    positive("server.default_deadline_ms", cfg.server.default_deadline_ms)?;
-    positive(
-        "upstream.connect_timeout_ms",
-        cfg.upstream.connect_timeout_ms,
-    )?;
-    positive(
-        "upstream.attempt_timeout_ms",
-        cfg.upstream.attempt_timeout_ms,
-    )?;
-    if cfg.server.max_message_bytes < 4096 {
-        return Err(ConfigError::new(
-            "server.max_message_bytes",
-            "must be at least 4096",
-        ));
+    cfg.server.check()?;
+    cfg.upstream.check()?;
+    cfg.idempotency.check()?;
+    cfg.rate_limit.check()?;
+    cfg.retry.check()?;
+    cfg.breaker.check()?;
+    cfg.events.check()?;
+    cfg.webhook.check()?;
+    cfg.telemetry.check()?;
+    cfg.shutdown.check()?;
+    if cfg.uses_redis() {
+        cfg.redis.check()?;
+        super::check::positive(
+            "rate_limit.expected_replicas",
+            u64::from(cfg.rate_limit.expected_replicas),
+        )?;
     }
-    if let Some(p) = &cfg.upstream.default_program_id {
-        uuid::Uuid::parse_str(p)
-            .map_err(|_| ConfigError::new("upstream.default_program_id", "must be a UUID"))?;
-    }
-    check_resilience(cfg)?;
-    check_events(cfg)?;
-    check_ops(cfg)?;
-    tracing_subscriber::EnvFilter::try_new(&cfg.log.level)
-        .map_err(|e| ConfigError::new("log.level", e.to_string()))?;
+    cfg.log.check()?;
     Ok(Credentials {
         identity: secret(
             "upstream.identity",
@@ -86,23 +80,6 @@ pub fn validate(cfg: &Config) -> Result<Credentials, ConfigError> {
         )?,
         webhook_secrets: webhook_secrets(cfg)?,
     })
-}
-
-fn check_events(cfg: &Config) -> Result<(), ConfigError> {
-    let e = &cfg.events;
-    if e.dedupe_window_hours < 168 {
-        return Err(ConfigError::new(
-            "events.dedupe_window_hours",
-            "must be at least 168 (Atelio retries for about 3 days)",
-        ));
-    }
-    positive("events.retention_hours", e.retention_hours)?;
-    positive("events.max_events", e.max_events)?;
-    positive("events.heartbeat_ms", e.heartbeat_ms)?;
-    positive("events.tail_capacity", e.tail_capacity as u64)?;
-    positive("events.retention_interval_s", e.retention_interval_s)?;
-    positive("webhook.max_body_bytes", cfg.webhook.max_body_bytes as u64)?;
-    positive("webhook.request_timeout_ms", cfg.webhook.request_timeout_ms)
 }
 
 /// Accepted webhook secrets: inline and/or one per line of `secrets_file`; at least one.
@@ -135,125 +112,6 @@ fn webhook_secrets(cfg: &Config) -> Result<Vec<Secret>, ConfigError> {
         ));
     }
     Ok(all)
-}
-
-fn check_ops(cfg: &Config) -> Result<(), ConfigError> {
-    let t = &cfg.telemetry;
-    if !(0.0..=1.0).contains(&t.sample_ratio) {
-        return Err(ConfigError::new(
-            "telemetry.sample_ratio",
-            "must be between 0.0 and 1.0",
-        ));
-    }
-    if let Some(ep) = &t.otlp_endpoint {
-        check_url(ep)
-            .map_err(|_| ConfigError::new("telemetry.otlp_endpoint", "must be an http(s) URL"))?;
-    }
-    if t.service_name.trim().is_empty() {
-        return Err(ConfigError::new(
-            "telemetry.service_name",
-            "must not be empty",
-        ));
-    }
-    positive("shutdown.grace_s", cfg.shutdown.grace_s)?;
-    check_redis(cfg)
-}
-
-fn check_redis(cfg: &Config) -> Result<(), ConfigError> {
-    if !cfg.uses_redis() {
-        return Ok(());
-    }
-    positive(
-        "rate_limit.expected_replicas",
-        u64::from(cfg.rate_limit.expected_replicas),
-    )?;
-    positive("redis.timeout_ms", cfg.redis.timeout_ms)?;
-    let url = cfg
-        .redis
-        .url
-        .as_ref()
-        .filter(|u| !u.is_empty())
-        .ok_or_else(|| {
-            ConfigError::new(
-                "redis.url",
-                "required when a store is \"redis\" or rate_limit.shared",
-            )
-        })?;
-    match url::Url::parse(url.expose()) {
-        Ok(u) if u.scheme() == "redis" => Ok(()),
-        Ok(u) if u.scheme() == "rediss" => Err(ConfigError::new(
-            "redis.url",
-            "TLS to Redis (rediss://) is not supported by this build",
-        )),
-        _ => Err(ConfigError::new("redis.url", "must be a redis:// URL")),
-    }
-}
-
-fn check_resilience(cfg: &Config) -> Result<(), ConfigError> {
-    if cfg.idempotency.ttl_hours < 24 {
-        return Err(ConfigError::new(
-            "idempotency.ttl_hours",
-            "must be at least 24 (Atelio keeps keys 24 h)",
-        ));
-    }
-    positive(
-        "idempotency.memory_max_records",
-        cfg.idempotency.memory_max_records as u64,
-    )?;
-    positive(
-        "idempotency.purge_interval_s",
-        cfg.idempotency.purge_interval_s,
-    )?;
-    positive(
-        "idempotency.recovery_max_pages",
-        u64::from(cfg.idempotency.recovery_max_pages),
-    )?;
-    positive(
-        "rate_limit.per_minute",
-        u64::from(cfg.rate_limit.per_minute),
-    )?;
-    positive("rate_limit.burst", u64::from(cfg.rate_limit.burst))?;
-    if let Some(n) = cfg.rate_limit.per_caller_per_minute {
-        positive("rate_limit.per_caller_per_minute", u64::from(n))?;
-    }
-    positive("retry.max_attempts", u64::from(cfg.retry.max_attempts))?;
-    positive("retry.base_delay_ms", cfg.retry.base_delay_ms)?;
-    if cfg.retry.max_delay_ms < cfg.retry.base_delay_ms {
-        return Err(ConfigError::new(
-            "retry.max_delay_ms",
-            "must be at least retry.base_delay_ms",
-        ));
-    }
-    if !(0.0..=1.0).contains(&cfg.retry.budget_ratio) {
-        return Err(ConfigError::new(
-            "retry.budget_ratio",
-            "must be between 0 and 1",
-        ));
-    }
-    positive(
-        "breaker.failure_threshold",
-        u64::from(cfg.breaker.failure_threshold),
-    )?;
-    positive("breaker.open_ms", cfg.breaker.open_ms)
-}
-
-fn positive(key: &str, v: u64) -> Result<(), ConfigError> {
-    if v == 0 {
-        return Err(ConfigError::new(key, "must be greater than 0"));
-    }
-    Ok(())
-}
-
-fn check_url(raw: &str) -> Result<(), ConfigError> {
-    let key = "upstream.base_url";
-    let url = url::Url::parse(raw).map_err(|e| ConfigError::new(key, e.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(ConfigError::new(key, "must be an http or https URL"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(ConfigError::new(key, "must not have a query or fragment"));
-    }
-    Ok(())
 }
 
 fn secret(key: &str, value: &Option<Secret>, file: Option<&Path>) -> Result<Secret, ConfigError> {

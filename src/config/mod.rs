@@ -2,6 +2,7 @@
 //! overlay (double underscore separates levels: `ATELIO_GATEWAY__UPSTREAM__BASE_URL`). Validated
 //! once at start; a bad value is reported with its key and the process exits with code 2.
 //! Tests build the tree from values and never touch the process environment.
+mod check;
 mod durations;
 mod load;
 mod ops;

@@ -1,0 +1,205 @@
+//! Each section checks its own values (`check`), naming the offending key; `load::validate`
+//! runs them all. Cross-section rules (Redis required by a store) stay in `validate`.
+use super::{
+    BreakerSettings, ConfigError, EventsConfig, IdempotencyConfig, LogConfig, RateLimitSettings,
+    RedisConfig, RetrySettings, ServerConfig, ShutdownConfig, TelemetryConfig, UpstreamConfig,
+    WebhookConfig,
+};
+
+/// `key` must not be 0.
+pub(super) fn positive(key: &str, v: u64) -> Result<(), ConfigError> {
+    if v == 0 {
+        return Err(ConfigError::new(key, "must be greater than 0"));
+    }
+    Ok(())
+}
+
+fn ratio(key: &str, v: f64, message: &str) -> Result<(), ConfigError> {
+    if !(0.0..=1.0).contains(&v) {
+        return Err(ConfigError::new(key, message));
+    }
+    Ok(())
+}
+
+/// An http(s) URL without query or fragment, reported under `key`.
+fn http_url(key: &str, raw: &str) -> Result<(), ConfigError> {
+    let url = url::Url::parse(raw).map_err(|e| ConfigError::new(key, e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError::new(key, "must be an http or https URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::new(key, "must not have a query or fragment"));
+    }
+    Ok(())
+}
+
+impl ServerConfig {
+    /// `[server]`.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        positive("server.default_deadline_ms", self.default_deadline_ms)?;
+        if self.max_message_bytes < 4096 {
+            return Err(ConfigError::new(
+                "server.max_message_bytes",
+                "must be at least 4096",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl UpstreamConfig {
+    /// `[upstream]` (credentials are resolved by `validate`).
+    pub fn check(&self) -> Result<(), ConfigError> {
+        http_url("upstream.base_url", &self.base_url)?;
+        positive("upstream.connect_timeout_ms", self.connect_timeout_ms)?;
+        positive("upstream.attempt_timeout_ms", self.attempt_timeout_ms)?;
+        if let Some(p) = &self.default_program_id {
+            uuid::Uuid::parse_str(p)
+                .map_err(|_| ConfigError::new("upstream.default_program_id", "must be a UUID"))?;
+        }
+        Ok(())
+    }
+}
+
+impl IdempotencyConfig {
+    /// `[idempotency]`.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.ttl_hours < 24 {
+            return Err(ConfigError::new(
+                "idempotency.ttl_hours",
+                "must be at least 24 (Atelio keeps keys 24 h)",
+            ));
+        }
+        let max_records = self.memory_max_records as u64;
+        positive("idempotency.memory_max_records", max_records)?;
+        positive("idempotency.purge_interval_s", self.purge_interval_s)?;
+        let pages = u64::from(self.recovery_max_pages);
+        positive("idempotency.recovery_max_pages", pages)
+    }
+}
+
+impl RateLimitSettings {
+    /// `[rate_limit]`.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        positive("rate_limit.per_minute", u64::from(self.per_minute))?;
+        positive("rate_limit.burst", u64::from(self.burst))?;
+        if let Some(n) = self.per_caller_per_minute {
+            positive("rate_limit.per_caller_per_minute", u64::from(n))?;
+        }
+        Ok(())
+    }
+}
+
+impl RetrySettings {
+    /// `[retry]`.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        positive("retry.max_attempts", u64::from(self.max_attempts))?;
+        positive("retry.base_delay_ms", self.base_delay_ms)?;
+        if self.max_delay_ms < self.base_delay_ms {
+            return Err(ConfigError::new(
+                "retry.max_delay_ms",
+                "must be at least retry.base_delay_ms",
+            ));
+        }
+        ratio(
+            "retry.budget_ratio",
+            self.budget_ratio,
+            "must be between 0 and 1",
+        )
+    }
+}
+
+impl BreakerSettings {
+    /// `[breaker]`.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let threshold = u64::from(self.failure_threshold);
+        positive("breaker.failure_threshold", threshold)?;
+        positive("breaker.open_ms", self.open_ms)
+    }
+}
+
+impl EventsConfig {
+    /// `[events]`.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.dedupe_window_hours < 168 {
+            return Err(ConfigError::new(
+                "events.dedupe_window_hours",
+                "must be at least 168 (Atelio retries for about 3 days)",
+            ));
+        }
+        positive("events.retention_hours", self.retention_hours)?;
+        positive("events.max_events", self.max_events)?;
+        positive("events.heartbeat_ms", self.heartbeat_ms)?;
+        positive("events.tail_capacity", self.tail_capacity as u64)?;
+        positive("events.retention_interval_s", self.retention_interval_s)
+    }
+}
+
+impl WebhookConfig {
+    /// `[webhook]` (secrets are resolved by `validate`).
+    pub fn check(&self) -> Result<(), ConfigError> {
+        positive("webhook.max_body_bytes", self.max_body_bytes as u64)?;
+        positive("webhook.request_timeout_ms", self.request_timeout_ms)
+    }
+}
+
+impl TelemetryConfig {
+    /// `[telemetry]`.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let sample = self.sample_ratio;
+        ratio(
+            "telemetry.sample_ratio",
+            sample,
+            "must be between 0.0 and 1.0",
+        )?;
+        if let Some(ep) = &self.otlp_endpoint {
+            http_url("telemetry.otlp_endpoint", ep).map_err(|_| {
+                ConfigError::new("telemetry.otlp_endpoint", "must be an http(s) URL")
+            })?;
+        }
+        if self.service_name.trim().is_empty() {
+            return Err(ConfigError::new(
+                "telemetry.service_name",
+                "must not be empty",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl ShutdownConfig {
+    /// `[shutdown]`.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        positive("shutdown.grace_s", self.grace_s)
+    }
+}
+
+impl RedisConfig {
+    /// `[redis]`, when a store or the shared rate limit uses Redis.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        positive("redis.timeout_ms", self.timeout_ms)?;
+        let url = self.url.as_ref().filter(|u| !u.is_empty()).ok_or_else(|| {
+            ConfigError::new(
+                "redis.url",
+                "required when a store is \"redis\" or rate_limit.shared",
+            )
+        })?;
+        match url::Url::parse(url.expose()) {
+            Ok(u) if u.scheme() == "redis" => Ok(()),
+            Ok(u) if u.scheme() == "rediss" => Err(ConfigError::new(
+                "redis.url",
+                "TLS to Redis (rediss://) is not supported by this build",
+            )),
+            _ => Err(ConfigError::new("redis.url", "must be a redis:// URL")),
+        }
+    }
+}
+
+impl LogConfig {
+    /// `[log]`.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        tracing_subscriber::EnvFilter::try_new(&self.level)
+            .map_err(|e| ConfigError::new("log.level", e.to_string()))?;
+        Ok(())
+    }
+}
