@@ -62,7 +62,7 @@ pub struct Config {
 pub struct SqliteConfig {
     /// `normal` (default): an acknowledged webhook or a recorded call survives a crash of the
     /// gateway process; `full`: also a crash of the host (fsync before the webhook's 200 and
-    /// before the upstream call), at the cost measured in the README.
+    /// before the upstream call), at the cost measured in docs/benchmarks.md ("Durability setting").
     pub synchronous: crate::storage::Synchronous,
 }
 
@@ -104,7 +104,7 @@ pub struct WebhookConfig {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EventsConfig {
-    /// `sqlite` (default) or `memory`.
+    /// `sqlite` (default), `redis` (several replicas) or `memory`.
     pub store: StoreBackend,
     /// SQLite file; default: the idempotency file.
     pub sqlite_path: Option<PathBuf>,
@@ -139,7 +139,7 @@ pub enum StoreBackend {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct IdempotencyConfig {
-    /// `sqlite` (default) or `memory`.
+    /// `sqlite` (default), `redis` (several replicas) or `memory`.
     pub store: StoreBackend,
     /// SQLite file. Default `data/atelio-gateway.sqlite3`.
     pub sqlite_path: PathBuf,

@@ -141,5 +141,5 @@ impl EventLog for MemoryLog {
 }
 
 fn exhausted() -> LogError {
-    LogError::Unavailable("sequence space exhausted".into())
+    LogError::Exhausted
 }

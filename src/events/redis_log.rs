@@ -50,7 +50,7 @@ pub struct RedisLog {
 type Entry = (String, Vec<Vec<u8>>);
 
 fn unavailable(e: redis::RedisError) -> LogError {
-    LogError::Unavailable(format!("redis: {:?}", e.kind()))
+    LogError::Redis(e.kind())
 }
 
 fn millis(d: std::time::Duration) -> i64 {

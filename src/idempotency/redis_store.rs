@@ -102,7 +102,7 @@ pub struct RedisStore {
 
 fn unavailable(e: redis::RedisError) -> StoreError {
     // Category only: a Redis error can quote script text or arguments.
-    StoreError::Unavailable(format!("redis: {:?}", e.kind()))
+    StoreError::Redis(e.kind())
 }
 
 impl RedisStore {
@@ -143,9 +143,7 @@ fn verdict(reply: Vec<Vec<u8>>) -> Result<Begin, StoreError> {
             ok: reply[1] == b"1",
             payload: reply[2].clone(),
         })),
-        _ => Err(StoreError::Unavailable(
-            "redis: unexpected script reply".into(),
-        )),
+        _ => Err(StoreError::UnexpectedReply),
     }
 }
 

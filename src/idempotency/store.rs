@@ -38,8 +38,18 @@ pub struct Outcome {
 /// Why a store could not answer. Messages never contain keys, fingerprints or payloads.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("idempotency store unavailable: {0}")]
-    Unavailable(String),
+    /// The SQLite database failed.
+    #[error("idempotency store (SQLite) failed")]
+    Sqlite(#[source] crate::storage::StorageError),
+    /// Redis failed; its kind only, since a Redis error can quote script text or arguments.
+    #[error("idempotency store (Redis) failed: {0:?}")]
+    Redis(redis::ErrorKind),
+    /// Redis answered something the script never returns.
+    #[error("idempotency store (Redis) gave an unexpected reply")]
+    UnexpectedReply,
+    /// The memory store holds `idempotency.memory_max_records` live records.
+    #[error("memory store full")]
+    Full,
 }
 
 #[cfg(any(test, feature = "test-util"))]

@@ -109,8 +109,7 @@ impl Hub {
             }
             Ok(appended)
         });
-        task.await
-            .map_err(|e| LogError::Unavailable(format!("append task failed: {e}")))?
+        task.await.map_err(LogError::Task)?
     }
 
     /// Watches the latest published sequence.

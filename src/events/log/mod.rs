@@ -159,8 +159,18 @@ impl Retention {
 /// Why the log could not answer. Messages never contain keys, ids or payloads.
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
-    #[error("event log unavailable: {0}")]
-    Unavailable(String),
+    /// The SQLite database failed.
+    #[error("event log (SQLite) failed")]
+    Sqlite(#[source] crate::storage::StorageError),
+    /// Redis failed; its kind only, since a Redis error can quote arguments.
+    #[error("event log (Redis) failed: {0:?}")]
+    Redis(redis::ErrorKind),
+    /// The append task died before it answered.
+    #[error("event log append task failed")]
+    Task(#[source] tokio::task::JoinError),
+    /// No sequence is left to assign (u64 exhausted).
+    #[error("event log sequence space exhausted")]
+    Exhausted,
 }
 
 /// The durable, ordered event log.

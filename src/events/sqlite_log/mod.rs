@@ -237,7 +237,7 @@ fn enforce(conn: &Connection, now: i64, retention: Retention) -> rusqlite::Resul
 }
 
 fn unavailable(error: StorageError) -> LogError {
-    LogError::Unavailable(error.to_string())
+    LogError::Sqlite(error)
 }
 
 #[cfg(test)]

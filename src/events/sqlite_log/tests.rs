@@ -151,9 +151,9 @@ async fn a_corrupt_row_makes_the_log_unavailable_not_wrong() {
         })
         .await
         .expect("plant a corrupt row");
-    assert!(matches!(log.get(7).await, Err(LogError::Unavailable(_))));
+    assert!(matches!(log.get(7).await, Err(LogError::Sqlite(_))));
     let read = log.read_after(0, &Filter::default(), 10).await;
-    assert!(matches!(read, Err(LogError::Unavailable(_))));
+    assert!(matches!(read, Err(LogError::Sqlite(_))));
 }
 
 #[tokio::test]

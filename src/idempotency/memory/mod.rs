@@ -115,7 +115,7 @@ impl Records {
         }
         self.remove(key);
         if !self.make_room(now, max_records) {
-            return Err(StoreError::Unavailable("memory store full".into()));
+            return Err(StoreError::Full);
         }
         self.insert(key, Record::in_flight(fp, now, lease, ttl));
         Ok(Begin::Proceed)

@@ -191,7 +191,7 @@ fn read(conn: &Connection, key: &str) -> rusqlite::Result<Option<Record>> {
 }
 
 fn unavailable(error: StorageError) -> StoreError {
-    StoreError::Unavailable(error.to_string())
+    StoreError::Sqlite(error)
 }
 
 #[cfg(test)]

