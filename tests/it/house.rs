@@ -229,3 +229,16 @@ fn main_is_parse_and_dispatch() {
         .count();
     assert!(lines <= 40, "src/main.rs has {lines} lines (at most 40)");
 }
+
+#[test]
+fn the_readme_starts_with_run_first_call_and_test() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"));
+    let first: Vec<String> = readme.unwrap().lines().take(60).map(String::from).collect();
+    let first = first.join("\n");
+    for command in ["serve --sandbox", "grpcurl", "scripts/test"] {
+        assert!(
+            first.contains(command),
+            "README's first 60 lines lack `{command}`"
+        );
+    }
+}
