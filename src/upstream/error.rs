@@ -1,5 +1,5 @@
 //! Everything that can go wrong on the way to Atelio and back: the one error type of the
-//! upstream boundary. `grpc/status.rs` is the only place that turns it into a gRPC status.
+//! upstream boundary. `grpc/status/` is the only place that turns it into a gRPC status.
 use std::time::Duration;
 
 use super::atelio_error::AtelioError;

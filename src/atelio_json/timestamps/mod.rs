@@ -1,5 +1,5 @@
 //! Parsing Atelio's many timestamp spellings (docs/reference/atelio-api.md §5.6, §6 items 20 and 39) into UTC
-//! instants; used by `upstream/lenient.rs` (`Obj::timestamp`) when decoding responses and
+//! instants; used by `atelio_json` (`Obj::timestamp`) when decoding responses and
 //! webhook payloads. Unparseable values give `None` so callers can keep the raw string.
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 

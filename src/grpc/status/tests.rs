@@ -1,4 +1,4 @@
-//! The whole mapping table of `status.rs`, one row per upstream outcome.
+//! The whole mapping table of `grpc/status/`, one row per upstream outcome.
 use std::time::Duration;
 
 use tonic::Code;

@@ -1,4 +1,4 @@
-//! Runs the conformance suite of `store_tests.rs` once per backend: one test per
+//! Runs the conformance suite of `store_tests/mod.rs` once per backend: one test per
 //! (backend, case), named `store_tests::backends::<backend>::<case>`. The Redis backend runs on a
 //! real `redis-server` started for the test process (`storage::redis_server`).
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! The one conformance suite every [`IdempotencyStore`] backend must pass, written once as
-//! generic functions; `store_backends.rs` runs each case against `MemoryStore` and `SqliteStore`.
+//! generic functions; `backends.rs` runs each case against `MemoryStore` and `SqliteStore`.
 use std::sync::Arc;
 use std::time::Duration;
 

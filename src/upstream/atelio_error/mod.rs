@@ -1,6 +1,6 @@
 //! Decoding Atelio's error bodies (docs/reference/atelio-api.md §5.4) into one `AtelioError`; used by
 //! `upstream/client.rs` for every non-2xx answer, carried in `UpstreamError::Rejected` and
-//! mapped to a gRPC status (with field violations) by `grpc/status.rs`.
+//! mapped to a gRPC status (with field violations) by `grpc/status/`.
 //!
 //! Shapes: the standard `{Message, Status, Code, Type}` in any key case, with `Message` as a
 //! string, an object or a stringified Python dict; bare validation maps; `{error, error_code,

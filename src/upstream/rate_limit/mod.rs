@@ -76,7 +76,7 @@ pub enum RateLimited {
 }
 
 /// The upstream rate limiter; `Send + Sync`, share it with `Arc`. Per-caller state is bounded
-/// by `max_tracked_callers` (policy in `rate_limit_callers.rs`).
+/// by `max_tracked_callers` (policy in `rate_limit/callers.rs`).
 pub struct RateLimiter {
     cfg: RateLimitConfig,
     shared: Option<shared::SharedBudget>,

@@ -1,6 +1,6 @@
 //! Tests for step "rate limit" of idempotency → rate limit → retry → REST call. The shared
 //! budget on paused time: smoothing, refusals that come at once with the needed
-//! wait, the reservation queue and 429 pauses. (Per-caller quotas: `rate_limit_callers.rs`.)
+//! wait, the reservation queue and 429 pauses. (Per-caller quotas: `rate_limit/callers.rs`.)
 use std::sync::Arc;
 
 use tokio::task::JoinSet;

@@ -1,6 +1,6 @@
 //! Step "retry" of idempotency → rate limit → retry → REST call: the policy as data, one pure
 //! decision per finished attempt (`decide`, no IO, no clock, jitter passed in), and a retry
-//! budget (`RetryBudget`, in `retry_budget.rs`) that caps retries to a share of recent traffic
+//! budget (`RetryBudget`, in `retry/budget.rs`) that caps retries to a share of recent traffic
 //! so a failing Atelio is not hammered.
 use std::time::Duration;
 

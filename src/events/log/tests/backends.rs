@@ -1,4 +1,4 @@
-//! Runs the conformance suite of `log_tests.rs` once per backend: one test per (backend, case),
+//! Runs the conformance suite of `log/tests/mod.rs` once per backend: one test per (backend, case),
 //! named `events::log::tests::backends::<backend>::<case>`. Redis runs on a real `redis-server`
 //! started for the test process (`storage::redis_server`).
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! The one conformance suite every [`EventLog`] backend must pass, written once as generic
-//! functions (filters and retention in their own files); `log_backends.rs` runs each case
+//! functions (filters and retention in their own files); `backends.rs` runs each case
 //! against `MemoryLog` and `SqliteLog`.
 use std::collections::BTreeSet;
 use std::sync::Arc;
