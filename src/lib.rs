@@ -35,7 +35,7 @@
 //! | 4 | filed under its subject (beneficial owners remembered from RPCs) | `events/owners.rs` |
 //! | 5 | dedupe key, durable append, then the answer (200 / 401 / 400 / 503) | `webhook/parse/` (`dedupe_key`), `events/hub/`, `webhook/answer.rs` |
 //! | 6 | the log: memory, SQLite (`storage/sqlite/` actor) or Redis | `events/log/`, `events/memory_log.rs`, `events/sqlite_log/`, `events/redis_log.rs` |
-//! | 7 | fan-out: the hub's tail and `watch`, each subscriber at its own pace | `events/hub/`, `events/follow.rs`, `events/subscription.rs` |
+//! | 7 | fan-out: the hub's tail and `watch`, each subscriber at its own pace; on a shared Redis log, the follower publishes other replicas' events | `events/hub/`, `events/subscription.rs`, `events/follow.rs` |
 //! | 8 | the stream, List and Get RPCs; cursors; ends mapped to statuses | `grpc/events.rs`, `events/cursor.rs`, `events/encode.rs` |
 //!
 //! ## Modules
