@@ -83,18 +83,9 @@ pub fn upstream(
     } else {
         limiter
     };
-    let b = &cfg.breaker;
-    let breaker = CircuitBreaker::new(BreakerConfig {
-        failure_threshold: b.failure_threshold,
-        open_for: b.open_for(),
-    });
+    let breaker = CircuitBreaker::new(BreakerConfig::from(&cfg.breaker));
+    let policy = RetryPolicy::from(&cfg.retry);
     let t = &cfg.retry;
-    let policy = RetryPolicy {
-        max_attempts: t.max_attempts,
-        base_delay: t.base_delay(),
-        max_delay: t.max_delay(),
-        max_retry_after: t.max_retry_after(),
-    };
     let budget = RetryBudget::new(
         t.budget_ratio,
         t.budget_min_per_sec,

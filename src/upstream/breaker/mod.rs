@@ -18,6 +18,16 @@ pub struct BreakerConfig {
     pub open_for: Duration,
 }
 
+impl From<&crate::config::BreakerSettings> for BreakerConfig {
+    /// The breaker `[breaker]` configures.
+    fn from(b: &crate::config::BreakerSettings) -> Self {
+        BreakerConfig {
+            failure_threshold: b.failure_threshold,
+            open_for: b.open_for(),
+        }
+    }
+}
+
 impl Default for BreakerConfig {
     fn default() -> Self {
         BreakerConfig {

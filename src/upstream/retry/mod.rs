@@ -18,6 +18,18 @@ pub struct RetryPolicy {
     pub max_retry_after: Duration,
 }
 
+impl From<&crate::config::RetrySettings> for RetryPolicy {
+    /// The policy `[retry]` configures.
+    fn from(t: &crate::config::RetrySettings) -> Self {
+        RetryPolicy {
+            max_attempts: t.max_attempts,
+            base_delay: t.base_delay(),
+            max_delay: t.max_delay(),
+            max_retry_after: t.max_retry_after(),
+        }
+    }
+}
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
