@@ -33,6 +33,26 @@ fn http_url(key: &str, raw: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// Credentials and PII never travel in clear text: `http://` only to a loopback host.
+fn https_unless_loopback(key: &str, raw: &str) -> Result<(), ConfigError> {
+    let Ok(url) = url::Url::parse(raw) else {
+        return Ok(());
+    };
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if url.scheme() == "http" && !loopback {
+        return Err(ConfigError::new(
+            key,
+            "must be an https URL (plain http only to a loopback host, e.g. the emulator)",
+        ));
+    }
+    Ok(())
+}
+
 impl ServerConfig {
     /// `[server]`.
     pub fn check(&self) -> Result<(), ConfigError> {
@@ -51,6 +71,13 @@ impl UpstreamConfig {
     /// `[upstream]` (credentials are resolved by `validate`).
     pub fn check(&self) -> Result<(), ConfigError> {
         http_url("upstream.base_url", &self.base_url)?;
+        https_unless_loopback("upstream.base_url", &self.base_url)?;
+        if self.max_response_bytes < 4096 {
+            return Err(ConfigError::new(
+                "upstream.max_response_bytes",
+                "must be at least 4096",
+            ));
+        }
         positive("upstream.connect_timeout_ms", self.connect_timeout_ms)?;
         positive("upstream.attempt_timeout_ms", self.attempt_timeout_ms)?;
         if let Some(p) = &self.default_program_id {

@@ -179,6 +179,23 @@ mod tests {
     }
 
     #[test]
+    fn plain_http_to_atelio_is_refused_except_to_a_loopback_host() {
+        for (url, ok) in [
+            ("http://api.atelio.com/api/v0.1", false),
+            ("http://10.0.0.7:8090", false),
+            ("http://127.0.0.1:8090", true),
+            ("http://[::1]:8090", true),
+            ("http://localhost:8090", true),
+            ("https://api.atelio.com/api/v0.1", true),
+        ] {
+            let mut c = valid();
+            c.upstream.base_url = url.into();
+            let key = validate(&c).err().map(|e| e.key);
+            assert_eq!(key.is_none(), ok, "{url}: {key:?}");
+        }
+    }
+
+    #[test]
     fn credentials_are_read_from_files_without_the_newline() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("auth");

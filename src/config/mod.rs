@@ -314,6 +314,8 @@ pub struct UpstreamConfig {
     /// Longest single HTTP attempt in milliseconds (the call's deadline may cut it shorter).
     /// Default 10000.
     pub attempt_timeout_ms: u64,
+    /// Largest response body read from Atelio, bytes; a larger one is not read. Default 8 MiB.
+    pub max_response_bytes: usize,
     /// Program id used when a KYC/KYB request leaves `program_id` empty. Default none.
     pub default_program_id: Option<String>,
 }
@@ -360,6 +362,7 @@ impl Default for UpstreamConfig {
             authorization_file: None,
             connect_timeout_ms: 2_000,
             attempt_timeout_ms: 10_000,
+            max_response_bytes: 8 * 1024 * 1024,
             default_program_id: None,
         }
     }

@@ -1,10 +1,12 @@
 //! The HTTP client for Atelio: sends one `UpstreamRequest` with the credentials, the
 //! Idempotency-Key and a timeout bounded by the call's deadline, and classifies the outcome.
-//! Bodies, headers and credentials are never logged.
+//! Redirects are never followed (a redirect is an error naming the location's host, never a
+//! resend of credentials and personal data elsewhere), and a response body is read only up to
+//! `upstream.max_response_bytes`. Bodies, headers and credentials are never logged.
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER};
 
 use super::{UpstreamError, UpstreamRequest, atelio_error};
 use crate::atelio_json as lenient;
@@ -35,6 +37,7 @@ pub struct AtelioClient {
     http: reqwest::Client,
     base: String,
     attempt_timeout: Duration,
+    max_body: usize,
 }
 
 impl AtelioClient {
@@ -51,12 +54,14 @@ impl AtelioClient {
             .connect_timeout(cfg.connect_timeout())
             .user_agent(concat!("atelio-gateway/", env!("CARGO_PKG_VERSION")))
             .pool_idle_timeout(Duration::from_secs(60))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         Ok(AtelioClient {
             http,
             base: cfg.base_url.trim_end_matches('/').to_string(),
             attempt_timeout: cfg.attempt_timeout(),
+            max_body: cfg.max_response_bytes,
         })
     }
 
@@ -73,7 +78,7 @@ impl AtelioClient {
         let started = Instant::now();
         let result = self.build(req, timeout).send().await;
         let outcome = match result {
-            Ok(resp) => read(resp).await,
+            Ok(resp) => read(resp, self.max_body).await,
             Err(e) => Err(classify(&e)),
         };
         log_attempt(req, &outcome, started.elapsed());
@@ -106,22 +111,55 @@ fn sensitive(value: &str) -> Result<HeaderValue, String> {
     Ok(v)
 }
 
-async fn read(resp: reqwest::Response) -> Result<UpstreamResponse, UpstreamError> {
+async fn read(resp: reqwest::Response, max_body: usize) -> Result<UpstreamResponse, UpstreamError> {
     let status = resp.status().as_u16();
+    if (300..400).contains(&status) {
+        let host = location_host(resp.headers());
+        return Err(UpstreamError::Redirected { status, host });
+    }
     let retry_after = resp
         .headers()
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(parse_retry_after);
-    let body = resp.bytes().await.map_err(|e| classify(&e))?;
+    let body = capped(resp, max_body).await?;
     if (200..300).contains(&status) {
-        return Ok(UpstreamResponse { status, body });
+        let too_large = || UpstreamError::Decode(format!("response larger than {max_body} bytes"));
+        return Ok(UpstreamResponse {
+            status,
+            body: body.ok_or_else(too_large)?,
+        });
     }
+    let body = body.unwrap_or_default();
     Err(UpstreamError::Rejected {
         status,
         error: Box::new(atelio_error::parse_error_body(&body)),
         retry_after,
     })
+}
+
+/// The host a redirect's `Location` names ("" when absent, relative or unparseable).
+fn location_host(headers: &HeaderMap) -> String {
+    let location = headers.get(LOCATION).and_then(|v| v.to_str().ok());
+    location
+        .and_then(|l| url::Url::parse(l).ok())
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The body, or `None` once it would pass `limit` bytes (the rest is not read).
+async fn capped(mut resp: reqwest::Response, limit: usize) -> Result<Option<Bytes>, UpstreamError> {
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Ok(None);
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e))? {
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body.freeze()))
 }
 
 /// `Retry-After` as delta-seconds (the HTTP-date form is not used by Atelio's emulator and is

@@ -33,6 +33,15 @@ pub enum UpstreamError {
     /// The connection broke or the response was not valid HTTP.
     #[error("transport error talking to Atelio")]
     Transport,
+    /// Atelio answered with a redirect. Redirects are never followed: the request (credentials,
+    /// personal data) would be sent again to another place.
+    #[error("Atelio answered HTTP {status} redirecting to host {host}; redirects are not followed")]
+    Redirected {
+        /// The 3xx status.
+        status: u16,
+        /// The host the `Location` names ("" when absent or unparseable).
+        host: String,
+    },
     /// A 2xx answer whose body could not be understood.
     #[error("cannot decode Atelio's response: {0}")]
     Decode(String),

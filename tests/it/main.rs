@@ -18,6 +18,7 @@ mod logs;
 mod lost_outcome;
 mod metrics;
 mod mtls;
+mod outbound_hygiene;
 mod owner_kyc;
 mod owners;
 mod polyglot;

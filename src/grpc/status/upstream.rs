@@ -202,6 +202,7 @@ fn map_local(e: &UpstreamError) -> Mapped {
         UpstreamError::Timeout => (Code::DeadlineExceeded, "UPSTREAM_TIMEOUT", None),
         UpstreamError::DeadlineExceeded => (Code::DeadlineExceeded, "DEADLINE_EXCEEDED", None),
         UpstreamError::Decode(_) => (Code::Internal, "UPSTREAM_BAD_RESPONSE", None),
+        UpstreamError::Redirected { .. } => (Code::Internal, "UPSTREAM_REDIRECT", None),
         UpstreamError::RateLimited {
             retry_after,
             caller_quota: true,
