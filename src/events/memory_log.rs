@@ -6,13 +6,13 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::log::{
-    Appended, Bounds, Clock, EventLog, Filter, LogError, NewEvent, Retention, StoredEvent,
+    Appended, Bounds, EventLog, Filter, LogError, NewEvent, Retention, StoredEvent, WallClock,
 };
 
 /// An [`EventLog`] held by this process only.
 pub struct MemoryLog {
     retention: Retention,
-    clock: Arc<dyn Clock>,
+    clock: Arc<dyn WallClock>,
     state: Mutex<State>,
 }
 
@@ -33,7 +33,7 @@ struct State {
 
 impl MemoryLog {
     /// An empty log that keeps events and keys as `retention` says (when enforced).
-    pub fn new(retention: Retention, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(retention: Retention, clock: Arc<dyn WallClock>) -> Self {
         Self {
             retention,
             clock,

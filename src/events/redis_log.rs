@@ -5,13 +5,14 @@
 //! expiry; retention trims a prefix of the stream (XTRIM MINID) and drops lapsed dedupe records.
 //! `append` returns once Redis acknowledged the write: with AOF and `appendfsync always` (or
 //! `everysec`, trading up to a second) that is durable. Keys share one hash tag.
+use crate::clock::millis;
 use std::sync::{Arc, LazyLock};
 
 use bytes::Bytes;
 use redis::{Script, aio::ConnectionManager};
 
 use super::log::StoredEvent;
-use super::log::{Appended, Bounds, Clock, EventLog, Filter, LogError, NewEvent, Retention};
+use super::log::{Appended, Bounds, EventLog, Filter, LogError, NewEvent, Retention, WallClock};
 use super::model::{EventKind, Subject};
 
 /// KEYS: latest, stream, dedupe record, dedupe index. ARGV: now, until, received_at, kind,
@@ -44,7 +45,7 @@ pub struct RedisLog {
     blocking: Option<ConnectionManager>,
     prefix: String,
     retention: Retention,
-    clock: Arc<dyn Clock>,
+    clock: Arc<dyn WallClock>,
 }
 
 type Entry = (String, Vec<Vec<u8>>);
@@ -53,17 +54,13 @@ fn unavailable(e: redis::RedisError) -> LogError {
     LogError::Redis(e.kind())
 }
 
-fn millis(d: std::time::Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
-
 impl RedisLog {
     /// A log on `conn` under the hash tag `{prefix}`.
     pub fn new(
         conn: ConnectionManager,
         prefix: &str,
         retention: Retention,
-        clock: Arc<dyn Clock>,
+        clock: Arc<dyn WallClock>,
     ) -> Self {
         RedisLog {
             conn,

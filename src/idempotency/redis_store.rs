@@ -5,6 +5,7 @@
 //! expiry (ttl) so nothing outlives its window even if purging stops. All keys share one hash tag,
 //! so the scripts also run on Redis Cluster. Times are the gateway's wall clock (replicas are
 //! expected to run NTP); a replica that dies mid-call leaves a lease that simply lapses.
+use crate::clock::millis;
 use std::time::Duration;
 
 use redis::{Script, aio::ConnectionManager};
@@ -122,10 +123,6 @@ impl RedisStore {
     fn index_key(&self) -> String {
         format!("{}:idem-expiry", self.prefix)
     }
-}
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 fn verdict(reply: Vec<Vec<u8>>) -> Result<Begin, StoreError> {

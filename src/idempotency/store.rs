@@ -2,6 +2,7 @@
 //! [`IdempotencyStore`] to `begin` (run, replay, wait, or reject a reused key); afterwards it
 //! `complete`s the record with the outcome, or `release`s it after a transient failure. Backends:
 //! `memory` (tests, single process) and `sqlite` (embedded default, durable).
+use crate::clock::millis;
 use std::time::Duration;
 
 /// A digest of the request, so a reused key with a different request is recognised.
@@ -142,8 +143,4 @@ impl Begin {
 /// `now + d` in milliseconds, saturating.
 pub(crate) fn after(now: i64, d: Duration) -> i64 {
     now.saturating_add(millis(d))
-}
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }

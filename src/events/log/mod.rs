@@ -202,7 +202,7 @@ pub trait EventLog: Send + Sync + 'static {
 #[cfg(any(test, feature = "test-util"))]
 pub use crate::clock::ManualClock;
 pub use crate::clock::SystemClock;
-pub use crate::clock::WallClock as Clock;
+pub use crate::clock::WallClock;
 
 #[cfg(test)]
 mod tests;

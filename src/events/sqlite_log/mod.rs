@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::log::{
-    Appended, Bounds, Clock, EventLog, Filter, LogError, NewEvent, Retention, StoredEvent,
+    Appended, Bounds, EventLog, Filter, LogError, NewEvent, Retention, StoredEvent, WallClock,
 };
 use crate::storage::{SqliteDb, StorageError, Synchronous, schema};
 mod query;
@@ -25,7 +25,7 @@ mod query;
 pub struct SqliteLog {
     db: SqliteDb,
     retention: Retention,
-    clock: Arc<dyn Clock>,
+    clock: Arc<dyn WallClock>,
 }
 
 impl SqliteLog {
@@ -40,7 +40,7 @@ impl SqliteLog {
     pub fn open(
         path: &Path,
         retention: Retention,
-        clock: Arc<dyn Clock>,
+        clock: Arc<dyn WallClock>,
     ) -> Result<SqliteLog, LogError> {
         Self::open_with(path, retention, clock, Synchronous::default())
     }
@@ -49,7 +49,7 @@ impl SqliteLog {
     pub fn open_with(
         path: &Path,
         retention: Retention,
-        clock: Arc<dyn Clock>,
+        clock: Arc<dyn WallClock>,
         sync: Synchronous,
     ) -> Result<SqliteLog, LogError> {
         let db = SqliteDb::open_with(path, schema::MIGRATIONS, sync).map_err(unavailable)?;
