@@ -51,6 +51,7 @@
 //!
 //! Layers only call down: nothing under `grpc` imports `grpc`, `app` or `cmd`, and the webhook
 //! side never imports the outbound client (`tests/it/house.rs` checks it).
+pub mod admission;
 pub mod app;
 pub mod atelio_json;
 pub mod auth;

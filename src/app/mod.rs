@@ -9,6 +9,7 @@ mod admin;
 mod components;
 mod health;
 mod lifecycle;
+mod listen;
 pub use lifecycle::shutdown_signal;
 pub mod sandboxed;
 mod security;
@@ -117,6 +118,8 @@ impl App {
         clock: Arc<dyn WallClock>,
     ) -> Result<App, StartError> {
         let creds = config::validate(&config)?;
+        let fds = listen::fd_limit::raise();
+        tracing::debug!(open_files_limit = fds, "file descriptor limit");
         let mut tasks = Vec::new();
         let (redis, redis_up) = components::redis(&config, &mut tasks)?.unzip();
         let guard = server::Guard {

@@ -1,16 +1,17 @@
 //! The two servers: gRPC (health, reflection v1 + v1alpha, gzip, size limits, default deadline,
-//! the Atelio services and the events service) and the webhook HTTP listener (axum).
-use std::{sync::Arc, time::Duration};
+//! connection cap, admission control, HTTP/2 keepalive and age, the Atelio services and the
+//! events service) and the webhook HTTP/1.1 listener (axum routes on `listen::serve_http1`).
+use std::sync::Arc;
 
-use axum::serve::ListenerExt;
 use tokio::{net::TcpListener, sync::watch};
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{
     codec::CompressionEncoding,
     transport::{Server, ServerTlsConfig},
 };
 
+use super::listen::{self, Slots, Timeouts};
 use super::{StartError, health, lifecycle::Phases, stopped};
+use crate::admission::{Admission, AdmissionLayer, Limits};
 use crate::auth::{Authenticator, layer::AuthLayer};
 use crate::config::Config;
 use crate::events::hub::Hub;
@@ -40,19 +41,6 @@ fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
     tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-}
-
-/// Accepted gRPC connections with Nagle's algorithm off: small frames (stream items, trailers)
-/// go out at once instead of waiting up to a delayed-ACK interval (~40 ms).
-fn nodelay(
-    listener: TcpListener,
-) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
-    use tokio_stream::StreamExt;
-    TcpListenerStream::new(listener).map(|conn| {
-        let conn = conn?;
-        conn.set_nodelay(true)?;
-        Ok(conn)
-    })
 }
 
 /// What guards the gRPC listener: caller authentication and TLS, each optional.
@@ -93,14 +81,22 @@ pub async fn grpc(
     let mut builder = Server::builder();
     if let Some(tls) = guard.tls {
         builder = builder
-            .tls_config(tls)
+            .tls_config(tls.timeout(cfg.server.tls_handshake_timeout()))
             .map_err(|e| StartError::server("server.tls", e))?;
     }
+    let (ping, ping_timeout) = cfg.server.keepalive();
+    let (age, age_grace) = cfg.server.connection_age();
+    let slots = Slots::new("grpc", cfg.server.max_connections);
     let served = builder
         .trace_fn(crate::telemetry::grpc_span)
         .layer(AuthLayer::new(guard.auth))
+        .layer(AdmissionLayer::new(admission(cfg, stop.clone())))
         .timeout(cfg.server.default_deadline())
-        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .max_concurrent_streams(cfg.server.max_concurrent_streams)
+        .http2_keepalive_interval(Some(ping))
+        .http2_keepalive_timeout(Some(ping_timeout))
+        .max_connection_age(age)
+        .max_connection_age_grace(age_grace)
         .add_service(health)
         .add_service(v1)
         .add_service(v1alpha)
@@ -108,11 +104,24 @@ pub async fn grpc(
         .add_service(limits!(BusinessServiceServer::new(gw.clone()), max))
         .add_service(limits!(BeneficialOwnerServiceServer::new(gw), max))
         .add_service(limits!(VerificationEventServiceServer::new(events), max))
-        .serve_with_incoming_shutdown(nodelay(listener), stopped(stop))
+        .serve_with_incoming_shutdown(listen::incoming(listener, slots), stopped(stop))
         .await
         .map_err(|e| StartError::server("gRPC server failed", e));
     health_task.abort();
     served
+}
+
+/// The admission bounds of the gRPC listener.
+fn admission(cfg: &Config, stop: watch::Receiver<bool>) -> Arc<Admission> {
+    let limits = Limits {
+        in_flight: cfg.server.max_in_flight,
+        in_flight_per_caller: cfg.server.max_in_flight_per_caller,
+        subscriptions: cfg.events.max_subscriptions,
+        subscriptions_per_caller: cfg.events.max_subscriptions_per_caller,
+        health_watches: cfg.server.max_health_watches,
+        stall_after: cfg.events.stall_timeout(),
+    };
+    Admission::new(limits, stop)
 }
 
 /// How many webhook threads share the listener: one per core, at most two (one is plenty for
@@ -140,6 +149,11 @@ pub async fn webhook(
     let startup = |e: std::io::Error| StartError::server("webhook listener", e);
     tracing::info!(webhook_addr = %listener.local_addr().map_err(startup)?, path = webhook::WEBHOOK_PATH, "webhook listener serving");
     let listener = listener.into_std().map_err(startup)?;
+    let (idle, header) = cfg.webhook.connection_timeouts();
+    let limits = (
+        Slots::new("webhook", cfg.webhook.max_connections),
+        Timeouts { idle, header },
+    );
     let mut finished = Vec::new();
     for i in 0..webhook_threads() {
         let (done, result) = tokio::sync::oneshot::channel();
@@ -148,10 +162,11 @@ pub async fn webhook(
             router.clone(),
             stop.clone(),
         );
+        let limits = limits.clone();
         std::thread::Builder::new()
             .name(format!("webhook-rt-{i}"))
             .spawn(move || {
-                let _ = done.send(serve_webhooks(listener, router, stop));
+                let _ = done.send(serve_webhooks(listener, router, limits, stop));
             })
             .map_err(startup)?;
         finished.push(result);
@@ -169,6 +184,7 @@ pub async fn webhook(
 fn serve_webhooks(
     listener: std::net::TcpListener,
     router: axum::Router,
+    limits: (Slots, Timeouts),
     stop: watch::Receiver<bool>,
 ) -> Result<(), StartError> {
     let failed = |e: std::io::Error| StartError::server("webhook listener failed", e);
@@ -178,12 +194,7 @@ fn serve_webhooks(
         .map_err(failed)?;
     runtime.block_on(async move {
         let listener = TcpListener::from_std(listener).map_err(failed)?;
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        axum::serve(listener, router)
-            .with_graceful_shutdown(stopped(stop))
-            .await
-            .map_err(failed)
+        listen::serve_http1(listener, router, limits, stop).await;
+        Ok(())
     })
 }

@@ -2,8 +2,7 @@
 //! runs them all. Cross-section rules (Redis required by a store) stay in `validate`.
 use super::{
     BreakerSettings, ConfigError, EventsConfig, IdempotencyConfig, LogConfig, RateLimitSettings,
-    RedisConfig, RetrySettings, ServerConfig, ShutdownConfig, TelemetryConfig, UpstreamConfig,
-    WebhookConfig,
+    RedisConfig, RetrySettings, ShutdownConfig, TelemetryConfig, UpstreamConfig,
 };
 
 /// `key` must not be 0.
@@ -51,20 +50,6 @@ fn https_unless_loopback(key: &str, raw: &str) -> Result<(), ConfigError> {
         ));
     }
     Ok(())
-}
-
-impl ServerConfig {
-    /// `[server]`.
-    pub fn check(&self) -> Result<(), ConfigError> {
-        positive("server.default_deadline_ms", self.default_deadline_ms)?;
-        if self.max_message_bytes < 4096 {
-            return Err(ConfigError::new(
-                "server.max_message_bytes",
-                "must be at least 4096",
-            ));
-        }
-        Ok(())
-    }
 }
 
 impl UpstreamConfig {
@@ -158,15 +143,13 @@ impl EventsConfig {
         positive("events.max_events", self.max_events)?;
         positive("events.heartbeat_ms", self.heartbeat_ms)?;
         positive("events.tail_capacity", self.tail_capacity as u64)?;
-        positive("events.retention_interval_s", self.retention_interval_s)
-    }
-}
-
-impl WebhookConfig {
-    /// `[webhook]` (secrets are resolved by `validate`).
-    pub fn check(&self) -> Result<(), ConfigError> {
-        positive("webhook.max_body_bytes", self.max_body_bytes as u64)?;
-        positive("webhook.request_timeout_ms", self.request_timeout_ms)
+        positive("events.retention_interval_s", self.retention_interval_s)?;
+        positive("events.max_subscriptions", self.max_subscriptions as u64)?;
+        positive(
+            "events.max_subscriptions_per_caller",
+            self.max_subscriptions_per_caller as u64,
+        )?;
+        positive("events.stall_timeout_ms", self.stall_timeout_ms)
     }
 }
 

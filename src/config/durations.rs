@@ -5,25 +5,13 @@ use std::time::Duration;
 
 use super::{
     AuthConfig, BreakerSettings, EventsConfig, IdempotencyConfig, RateLimitSettings, RetrySettings,
-    ShutdownConfig, UpstreamConfig, WebhookConfig,
+    ShutdownConfig, UpstreamConfig,
 };
 
 const HOUR: u64 = 3600;
 
 /// The floor of `auth.reload_interval_ms` (a tighter poll would only burn CPU).
 const MIN_RELOAD: Duration = Duration::from_millis(50);
-
-impl WebhookConfig {
-    /// `webhook.tolerance_s`: how far a signature's `t` may be from now.
-    pub fn tolerance(&self) -> Duration {
-        Duration::from_secs(self.tolerance_s)
-    }
-
-    /// `webhook.request_timeout_ms`: the whole request, body included.
-    pub fn request_timeout(&self) -> Duration {
-        Duration::from_millis(self.request_timeout_ms)
-    }
-}
 
 impl EventsConfig {
     /// `events.retention_hours`.
@@ -39,6 +27,11 @@ impl EventsConfig {
     /// `events.heartbeat_ms`.
     pub fn heartbeat(&self) -> Duration {
         Duration::from_millis(self.heartbeat_ms)
+    }
+
+    /// `events.stall_timeout_ms`.
+    pub fn stall_timeout(&self) -> Duration {
+        Duration::from_millis(self.stall_timeout_ms)
     }
 
     /// `events.retention_interval_s`.

@@ -4,16 +4,18 @@
 //! Tests build the tree from values and never touch the process environment.
 mod check;
 mod durations;
+mod listeners;
 mod load;
 mod ops;
 #[cfg(test)]
 mod reference_file;
 mod secret;
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{net::SocketAddr, path::PathBuf};
 
 use serde::Deserialize;
 
+pub use listeners::{ServerConfig, WebhookConfig};
 pub use load::{ConfigError, load, validate};
 pub use ops::{
     AuthConfig, AuthMode, CallerEntry, RedisConfig, ShutdownConfig, TelemetryConfig, TlsConfig,
@@ -82,24 +84,6 @@ impl Default for AdminConfig {
     }
 }
 
-/// `[webhook]`: where Atelio's webhooks arrive and how they are verified.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct WebhookConfig {
-    /// Address of the webhook HTTP listener (separate from gRPC). Default `0.0.0.0:8080`.
-    pub listen_addr: SocketAddr,
-    /// Accepted subscription secrets (`whsec_…`); several during rotation. Or `secrets_file`.
-    pub secrets: Vec<Secret>,
-    /// File with one accepted secret per line (e.g. a mounted Kubernetes Secret).
-    pub secrets_file: Option<PathBuf>,
-    /// Largest accepted |now − t| of a signature, seconds. Default 300.
-    pub tolerance_s: u64,
-    /// Largest accepted body, bytes. Default 262144.
-    pub max_body_bytes: usize,
-    /// Time limit of one webhook request, ms. Default 10000.
-    pub request_timeout_ms: u64,
-}
-
 /// `[events]`: the durable event log and the streams.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -120,6 +104,13 @@ pub struct EventsConfig {
     pub tail_capacity: usize,
     /// How often retention runs, seconds. Default 60.
     pub retention_interval_s: u64,
+    /// Open event streams, all callers. Default 20000.
+    pub max_subscriptions: usize,
+    /// Open event streams of one caller. Default 2000.
+    pub max_subscriptions_per_caller: usize,
+    /// A stream whose subscriber takes nothing for this long is cut (its connection closed), ms.
+    /// Default 30000.
+    pub stall_timeout_ms: u64,
 }
 
 /// Which store keeps idempotency records.
@@ -203,19 +194,6 @@ pub struct BreakerSettings {
     pub open_ms: u64,
 }
 
-impl Default for WebhookConfig {
-    fn default() -> Self {
-        WebhookConfig {
-            listen_addr: SocketAddr::from(([0, 0, 0, 0], 8080)),
-            secrets: Vec::new(),
-            secrets_file: None,
-            tolerance_s: 300,
-            max_body_bytes: 256 * 1024,
-            request_timeout_ms: 10_000,
-        }
-    }
-}
-
 impl Default for EventsConfig {
     fn default() -> Self {
         EventsConfig {
@@ -227,6 +205,9 @@ impl Default for EventsConfig {
             heartbeat_ms: 15_000,
             tail_capacity: 16_384,
             retention_interval_s: 60,
+            max_subscriptions: 20_000,
+            max_subscriptions_per_caller: 2_000,
+            stall_timeout_ms: 30_000,
         }
     }
 }
@@ -280,21 +261,6 @@ impl Default for BreakerSettings {
     }
 }
 
-/// `[server]`: the gRPC listener.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ServerConfig {
-    /// Address of the gRPC listener. Port 0 picks a free port. Default `0.0.0.0:50051`.
-    pub grpc_addr: SocketAddr,
-    /// Deadline applied when a caller sends no `grpc-timeout`, and the longest one honoured,
-    /// in milliseconds. Default 30000.
-    pub default_deadline_ms: u64,
-    /// Largest request or response message, in bytes (documents carry images). Default 16 MiB.
-    pub max_message_bytes: usize,
-    /// TLS (and mTLS) on the gRPC listener; plaintext when absent.
-    pub tls: Option<TlsConfig>,
-}
-
 /// `[upstream]`: the Atelio API.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -341,17 +307,6 @@ pub enum LogFormat {
     Pretty,
 }
 
-impl Default for ServerConfig {
-    fn default() -> Self {
-        ServerConfig {
-            grpc_addr: SocketAddr::from(([0, 0, 0, 0], 50051)),
-            default_deadline_ms: 30_000,
-            max_message_bytes: 16 * 1024 * 1024,
-            tls: None,
-        }
-    }
-}
-
 impl Default for UpstreamConfig {
     fn default() -> Self {
         UpstreamConfig {
@@ -383,13 +338,6 @@ impl Config {
         self.idempotency.store == StoreBackend::Redis
             || self.events.store == StoreBackend::Redis
             || self.rate_limit.shared
-    }
-}
-
-impl ServerConfig {
-    /// The default (and longest) deadline.
-    pub fn default_deadline(&self) -> Duration {
-        Duration::from_millis(self.default_deadline_ms)
     }
 }
 

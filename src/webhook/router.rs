@@ -1,4 +1,5 @@
-//! `POST /webhooks/atelio`: body limit → timeout → verify → parse → dedupe + durable append → 200.
+//! `POST /webhooks/atelio`: timeout → header precheck (signature header shape, `t` window; before
+//! the body is read) → body limit → verify → parse → dedupe + durable append → 200.
 //! Bad signatures answer 401 with a short reason and store nothing; a storage failure answers 503
 //! so Atelio retries. Every outcome is counted and logged without payload values (`answer`).
 use std::{
@@ -10,8 +11,9 @@ use tracing::Instrument;
 use axum::{
     Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, State},
+    extract::{DefaultBodyLimit, Request, State},
     http::{HeaderMap, StatusCode},
+    middleware::{self, Next},
     response::Response,
     routing::post,
 };
@@ -62,11 +64,26 @@ pub fn router(state: Arc<WebhookState>, max_body_bytes: usize, timeout: Duration
     Router::new()
         .route(WEBHOOK_PATH, post(receive))
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .route_layer(middleware::from_fn_with_state(state.clone(), precheck))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
         .with_state(state)
+}
+
+fn signature(headers: &HeaderMap) -> Option<&str> {
+    headers.get("bond-signature").and_then(|v| v.to_str().ok())
+}
+
+/// Refuses, before its body is read, a delivery whose signature header is missing or malformed
+/// or whose `t` is outside the window; the connection is then closed rather than drained.
+async fn precheck(State(st): State<Arc<WebhookState>>, request: Request, next: Next) -> Response {
+    let now = chrono::Utc::now().timestamp();
+    match st.verifier.precheck(signature(request.headers()), now) {
+        Ok(()) => next.run(request).await,
+        Err(e) => WebhookError::from(e).respond(&st.counters),
+    }
 }
 
 /// One delivery, in a `webhook` span (child of a `traceparent` if the sender sent one).
@@ -85,9 +102,8 @@ async fn ingest(
     headers: &HeaderMap,
     body: Bytes,
 ) -> Result<Stored, WebhookError> {
-    let header = headers.get("bond-signature").and_then(|v| v.to_str().ok());
     let now = chrono::Utc::now().timestamp();
-    let verified = st.verifier.verify(header, body, now)?;
+    let verified = st.verifier.verify(signature(headers), body, now)?;
     let mut event = parse::parse(&verified)?;
     event.subject = st
         .owners

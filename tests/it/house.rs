@@ -11,6 +11,10 @@ use std::{
 const RULES: &[(&str, &[&str])] = &[
     ("idempotency", &["grpc", "app", "cmd", "webhook", "events"]),
     ("auth", &["grpc", "app", "cmd"]),
+    (
+        "admission",
+        &["grpc", "app", "cmd", "upstream", "webhook", "events"],
+    ),
     ("events", &["grpc", "app", "cmd", "webhook"]),
     (
         "upstream",

@@ -135,6 +135,16 @@ impl Verifier {
         })
     }
 
+    /// The checks that need no body, made before the body is read: header present and
+    /// well-formed, `t` within the window. A delivery failing them is answered at once (its
+    /// body never read), so a flood of unsigned or replayed-stale requests costs a header
+    /// parse each. `stale`/`future` from here count unauthenticated deliveries too: telling a
+    /// forgery from an authentic stale delivery would need the body.
+    pub fn precheck(&self, header: Option<&str>, now_unix: i64) -> Result<(), VerifyError> {
+        let header = parse_header(header.ok_or(VerifyError::MissingHeader)?)?;
+        self.check_window(header.t, now_unix)
+    }
+
     fn any_secret_matches(&self, header: &SignatureHeader<'_>, body: &[u8]) -> bool {
         self.secrets.iter().any(|secret| {
             expected_digest(secret, header.t_text, body).is_some_and(|expected| {

@@ -3,7 +3,11 @@
 //! upstream pipeline (attempts, retries, give-ups, rate limit, breaker), the idempotency step,
 //! the webhook router and the event relay. Labels carry routes, methods, codes and reasons only,
 //! never ids or request data.
+mod overload;
+
 use std::sync::LazyLock;
+
+pub use overload::Overload;
 
 use prometheus::{
     Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
@@ -50,9 +54,11 @@ pub struct Metrics {
     pub auth_rejections: IntCounterVec,
     /// Reloads of the caller tokens file by outcome (`loaded`, `invalid`).
     pub auth_reloads: IntCounterVec,
+    /// Listeners, connections and admission: what was refused, shed or closed, and why.
+    pub overload: Overload,
 }
 
-fn counter(r: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+pub(super) fn counter(r: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
     let c = IntCounterVec::new(Opts::new(name, help), labels).expect("valid counter");
     r.register(Box::new(c.clone())).expect("unique name");
     c
@@ -71,7 +77,7 @@ fn histogram(
     h
 }
 
-fn single<T: prometheus::core::Collector + Clone + 'static>(r: &Registry, m: T) -> T {
+pub(super) fn single<T: prometheus::core::Collector + Clone + 'static>(r: &Registry, m: T) -> T {
     r.register(Box::new(m.clone())).expect("unique name");
     m
 }
@@ -174,6 +180,7 @@ impl Metrics {
                 "Caller token file reloads by outcome",
                 &["outcome"],
             ),
+            overload: Overload::new(&r),
             registry: r,
         }
     }

@@ -1,0 +1,77 @@
+//! The webhook port's server: HTTP/1.1 only (hyper, no HTTP/2 or upgrade), each connection
+//! under the open-connection cap and the [`Timeouts`], accept errors backed off, and a graceful
+//! end: on stop the listener closes, idle connections close, requests in flight finish.
+use hyper_util::{rt::TokioIo, service::TowerToHyperService};
+use tokio::{net::TcpListener, sync::watch, task::JoinSet};
+
+use super::{
+    accept::{Backoff, Slot, Slots},
+    deadlines::{Deadlined, Timeouts, reason},
+};
+
+/// Serves `router` on `listener` until `stop` is set, then waits for open requests to finish.
+pub async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    (slots, timeouts): (Slots, Timeouts),
+    stop: watch::Receiver<bool>,
+) {
+    let mut backoff = Backoff::new("webhook");
+    let mut open = JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            () = crate::app::stopped(stop.clone()) => break,
+            Some(_) = open.join_next(), if !open.is_empty() => continue,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((tcp, _)) => {
+                backoff.reset();
+                let Some(slot) = slots.take() else { continue };
+                let _ = tcp.set_nodelay(true);
+                let io = Deadlined::new(tcp, timeouts);
+                open.spawn(connection(io, slot, router.clone(), stop.clone()));
+            }
+            Err(e) => backoff.after(&e).await,
+        }
+    }
+    drop(listener);
+    while open.join_next().await.is_some() {}
+}
+
+async fn connection(
+    io: Deadlined<tokio::net::TcpStream>,
+    _slot: Slot,
+    router: axum::Router,
+    stop: watch::Receiver<bool>,
+) {
+    let service = TowerToHyperService::new(router);
+    let conn = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(io), service);
+    tokio::pin!(conn);
+    let ended = tokio::select! {
+        ended = conn.as_mut() => ended,
+        () = crate::app::stopped(stop.clone()) => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = ended {
+        closed(&e);
+    }
+}
+
+/// Counts a connection the deadlines closed; other ends (the client left) are normal.
+fn closed(e: &hyper::Error) {
+    use std::error::Error as _;
+    let io = e.source().and_then(|s| s.downcast_ref::<std::io::Error>());
+    if let Some(why) = io.and_then(reason) {
+        crate::metrics::get()
+            .overload
+            .connections_closed
+            .with_label_values(&["webhook", why])
+            .inc();
+        tracing::debug!(reason = why, "webhook connection closed");
+    }
+}
