@@ -29,6 +29,8 @@ pub fn raise() -> Option<u64> {
             lim.rlim_cur = lim.rlim_max;
         }
     }
+    // `rlim_t` is u64 on Linux but not everywhere.
+    #[allow(clippy::unnecessary_cast)]
     Some(lim.rlim_cur as u64)
 }
 
@@ -45,7 +47,9 @@ mod tests {
         // SAFETY: reads into a local.
         let ok = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0;
         assert!(ok);
-        assert_eq!(soft, lim.rlim_cur as u64);
+        #[allow(clippy::unnecessary_cast)]
+        let cur = lim.rlim_cur as u64;
+        assert_eq!(soft, cur);
         assert_eq!(lim.rlim_cur, lim.rlim_max);
     }
 }
