@@ -2,6 +2,7 @@
 //! scripted upstream on loopback. Each file holds the behaviours of one area.
 mod helpers;
 
+mod admission;
 mod auth;
 mod business_addresses_kyb;
 mod businesses;
@@ -29,6 +30,8 @@ mod resilience;
 mod sandbox;
 mod server;
 mod shutdown;
+mod stalled_subscriber;
 mod tracing;
 mod validation;
+mod webhook_listener;
 mod webhooks;

@@ -36,35 +36,26 @@ enum Phase {
     Busy,
 }
 
-/// Which deadline closed a connection (the metric reason).
-pub fn reason(e: &io::Error) -> Option<&'static str> {
-    (e.kind() == io::ErrorKind::TimedOut)
-        .then(|| e.get_ref().map(|inner| inner.to_string()))
-        .flatten()
-        .and_then(|why| {
-            ["idle_timeout", "header_read_timeout"]
-                .into_iter()
-                .find(|r| *r == why)
-        })
-}
-
 /// An IO with the deadlines.
 pub struct Deadlined<T> {
     io: T,
     limits: Timeouts,
     phase: Phase,
     timer: Pin<Box<Sleep>>,
+    /// The listener's name, for the metric counting the close.
+    listener: &'static str,
 }
 
 impl<T> Deadlined<T> {
-    /// `io`, idle from now.
-    pub fn new(io: T, limits: Timeouts) -> Deadlined<T> {
+    /// `io` accepted on `listener`, idle from now.
+    pub fn new(io: T, limits: Timeouts, listener: &'static str) -> Deadlined<T> {
         let now = Instant::now();
         Deadlined {
             io,
             limits,
             phase: Phase::Idle(now),
             timer: Box::pin(tokio::time::sleep_until(now + limits.idle)),
+            listener,
         }
     }
 
@@ -101,16 +92,24 @@ impl<T> Deadlined<T> {
         }
     }
 
-    /// While reading would wait: the deadline's error once it has passed, else arms the timer.
+    /// While reading would wait: the deadline's error once it has passed (counted, and the
+    /// connection is done with deadlines), else arms the timer. hyper closes an idle
+    /// connection's read error quietly, so the count is kept here.
     fn expired(&mut self, cx: &mut Context<'_>) -> Option<io::Error> {
         let (at, why) = self.deadline()?;
         if self.timer.deadline() != at {
             self.timer.as_mut().reset(at);
         }
-        match self.timer.as_mut().poll(cx) {
-            Poll::Ready(()) => Some(io::Error::new(io::ErrorKind::TimedOut, why)),
-            Poll::Pending => None,
-        }
+        self.timer.as_mut().poll(cx).is_ready().then(|| {
+            self.phase = Phase::Busy;
+            crate::metrics::get()
+                .overload
+                .connections_closed
+                .with_label_values(&[self.listener, why])
+                .inc();
+            tracing::debug!(listener = self.listener, reason = why, "connection closed");
+            io::Error::new(io::ErrorKind::TimedOut, why)
+        })
     }
 }
 
@@ -144,6 +143,9 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Deadlined<T> {
         let written = Pin::new(&mut self.io).poll_write(cx, buf);
         if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
             self.phase = Phase::Idle(Instant::now());
+            // hyper waits for the socket after an answer without reading again, so the idle
+            // timer is armed here, on the connection's task.
+            let _armed_not_expired = self.expired(cx);
         }
         written
     }
@@ -163,7 +165,7 @@ mod tests {
 
     fn conn() -> Deadlined<()> {
         let t = Duration::from_secs(1);
-        Deadlined::new((), Timeouts { idle: t, header: t })
+        Deadlined::new((), Timeouts { idle: t, header: t }, "test")
     }
 
     #[tokio::test]
@@ -189,10 +191,30 @@ mod tests {
         );
     }
 
-    #[test]
-    fn timeouts_are_told_apart_from_other_errors() {
-        let e = io::Error::new(io::ErrorKind::TimedOut, "idle_timeout");
-        assert_eq!(reason(&e), Some("idle_timeout"));
-        assert_eq!(reason(&io::Error::other("idle_timeout")), None);
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_peer_and_a_half_header_each_meet_their_deadline() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let limits = Timeouts {
+            idle: Duration::from_secs(5),
+            header: Duration::from_secs(2),
+        };
+        for (sent, why) in [
+            (&b""[..], "idle_timeout"),
+            (b"POST / HT", "header_read_timeout"),
+        ] {
+            let (near, mut far) = tokio::io::duplex(64);
+            far.write_all(sent).await.unwrap();
+            let mut c = Deadlined::new(near, limits, "test");
+            let mut buf = [0u8; 64];
+            let mut read = c.read(&mut buf).await;
+            if !sent.is_empty() {
+                read = c.read(&mut buf).await;
+            }
+            let e = read.expect_err("the deadline fires");
+            assert_eq!(
+                (e.kind(), e.to_string()),
+                (io::ErrorKind::TimedOut, why.into())
+            );
+        }
     }
 }

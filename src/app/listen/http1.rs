@@ -6,7 +6,7 @@ use tokio::{net::TcpListener, sync::watch, task::JoinSet};
 
 use super::{
     accept::{Backoff, Slot, Slots},
-    deadlines::{Deadlined, Timeouts, reason},
+    deadlines::{Deadlined, Timeouts},
 };
 
 /// Serves `router` on `listener` until `stop` is set, then waits for open requests to finish.
@@ -29,7 +29,7 @@ pub async fn serve(
                 backoff.reset();
                 let Some(slot) = slots.take() else { continue };
                 let _ = tcp.set_nodelay(true);
-                let io = Deadlined::new(tcp, timeouts);
+                let io = Deadlined::new(tcp, timeouts, "webhook");
                 open.spawn(connection(io, slot, router.clone(), stop.clone()));
             }
             Err(e) => backoff.after(&e).await,
@@ -50,28 +50,12 @@ async fn connection(
         .keep_alive(true)
         .serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
-    let ended = tokio::select! {
+    // Errors are the client leaving or a deadline (counted where it fires): nothing to add.
+    let _ = tokio::select! {
         ended = conn.as_mut() => ended,
         () = crate::app::stopped(stop.clone()) => {
             conn.as_mut().graceful_shutdown();
             conn.await
         }
     };
-    if let Err(e) = ended {
-        closed(&e);
-    }
-}
-
-/// Counts a connection the deadlines closed; other ends (the client left) are normal.
-fn closed(e: &hyper::Error) {
-    use std::error::Error as _;
-    let io = e.source().and_then(|s| s.downcast_ref::<std::io::Error>());
-    if let Some(why) = io.and_then(reason) {
-        crate::metrics::get()
-            .overload
-            .connections_closed
-            .with_label_values(&["webhook", why])
-            .inc();
-        tracing::debug!(reason = why, "webhook connection closed");
-    }
 }
