@@ -211,7 +211,8 @@ impl App {
                 cfg.events.retention_interval(),
             )),
         ]);
-        let admin = tokio::spawn(admin::serve(self.admin, phases.clone()));
+        let redis_up = self.guard.redis_up.clone();
+        let admin = tokio::spawn(admin::serve(self.admin, phases.clone(), redis_up));
         let webhook = server::webhook(self.webhook, self.webhook_state, &cfg, phases.stop.clone());
         let grpc = server::grpc(
             self.grpc,

@@ -7,7 +7,7 @@ For the default values and every helm/atelio-gateway/ci/*.yaml it:
   3. validates the built-in kinds with `kubernetes-validate --strict -k 1.33.0` and checks the
      shape of the custom resources (ServiceMonitor) here, as the validator has no schema for them;
   4. runs yamllint over the rendered streams (and the chart's own YAML files);
-  5. asserts the chart's rules: secure pod defaults, gRPC probes on 50051, a preStop sleep and a
+  5. asserts the chart's rules: secure pod defaults, /livez and /readyz probes on the admin port, a preStop sleep and a
      long enough termination grace, config.toml with known keys only and no secret in it, secrets
      only in the Secret, existingSecret honoured, Ingress limited to /webhooks/atelio, the helm
      test pod, and more.
@@ -341,16 +341,14 @@ def rule_container_ports_are_grpc_webhook_metrics(ctx: Context, sc: Scenario) ->
     ctx.check(ports == {"grpc": 50051, "webhook": 8080, "metrics": 9090}, f"{sc.ps} container ports", str(ports))
 
 
-def rule_probes_grpc_on_50051_or_http_under_tls(ctx: Context, sc: Scenario) -> None:
+def rule_probes_livez_and_readyz_on_the_admin_port(ctx: Context, sc: Scenario) -> None:
+    """Liveness must not follow Redis or Atelio (a Redis outage would restart every pod in a
+    loop): /livez for liveness, /readyz for readiness, both on the admin (metrics) port."""
     ps = sc.ps
     live, ready = sc.gw.get("livenessProbe") or {}, sc.gw.get("readinessProbe") or {}
-    if sc.values["tls"]["enabled"]:
-        ctx.check(live.get("httpGet", {}).get("path") == "/livez", f"{ps} TLS: liveness on /livez", str(live))
-        ctx.check(ready.get("httpGet", {}).get("path") == "/readyz", f"{ps} TLS: readiness on /readyz", str(ready))
-    else:
-        ctx.check((live.get("grpc") or {}).get("port") == 50051, f"{ps} gRPC liveness probe on 50051", str(live))
-        ctx.check(ready.get("grpc") == {"port": 50051, "service": ""},
-                  f'{ps} gRPC readiness probe on 50051 with service ""', str(ready))
+    ctx.check(live.get("httpGet") == {"path": "/livez", "port": "metrics"}, f"{ps} liveness on /livez", str(live))
+    ctx.check(ready.get("httpGet") == {"path": "/readyz", "port": "metrics"}, f"{ps} readiness on /readyz", str(ready))
+    ctx.check("grpc" not in live and "grpc" not in ready, f"{ps} no gRPC health probe (it follows Redis)", str(live))
 
 
 def rule_prestop_sleep_and_termination_grace_cover_shutdown(ctx: Context, sc: Scenario) -> None:
@@ -614,7 +612,7 @@ SCENARIO_RULES: tuple[Callable[[Context, Scenario], bool | None], ...] = (
     rule_deployment_pod_is_secure,
     rule_gateway_container_present,
     rule_container_ports_are_grpc_webhook_metrics,
-    rule_probes_grpc_on_50051_or_http_under_tls,
+    rule_probes_livez_and_readyz_on_the_admin_port,
     rule_prestop_sleep_and_termination_grace_cover_shutdown,
     rule_checksums_roll_pods_on_config_and_secret_changes,
     rule_replicas_from_hpa_or_replica_count,

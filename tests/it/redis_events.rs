@@ -1,7 +1,7 @@
 //! The event relay across two gateway processes on one real `redis-server` (AOF on): a webhook
 //! posted to replica A reaches a subscriber on replica B; a subscriber moving from A to B with
 //! its cursor sees no gap and no duplicate; with Redis killed a webhook gets 503 (Atelio will
-//! retry) and health turns NOT_SERVING; after a restart health is SERVING again, every
+//! retry), health turns NOT_SERVING and `/readyz` 503 while `/livez` stays 200; after a restart health is SERVING again, every
 //! acknowledged event is still there and new ones are taken.
 use std::time::Duration;
 
@@ -157,6 +157,16 @@ async fn health_becomes(gw: &GatewayProcess, want: i32) {
     panic!("health never became {want}");
 }
 
+/// The admin listener's answer to `path`.
+async fn probe(gw: &GatewayProcess, path: &str) -> u16 {
+    let url = format!("{}{path}", gw.admin_url);
+    reqwest::get(url)
+        .await
+        .expect("admin answers")
+        .status()
+        .as_u16()
+}
+
 fn customer_of(i: u32) -> String {
     event(i)["customer_id"].as_str().expect("id").to_string()
 }
@@ -171,8 +181,11 @@ async fn acknowledged_events_survive_a_redis_crash_and_ingest_resumes() {
     redis.kill();
     assert_eq!(post(&a, 2).await, 503, "Atelio is told to retry");
     health_becomes(&a, 2).await;
+    assert_eq!(probe(&a, "/livez").await, 200, "liveness ignores Redis");
+    assert_eq!(probe(&a, "/readyz").await, 503, "not ready without Redis");
     redis.restart();
     health_becomes(&a, 1).await;
+    assert_eq!(probe(&a, "/readyz").await, 200, "ready again");
     let mut status = 0;
     for _ in 0..50 {
         status = post(&a, 2).await;
