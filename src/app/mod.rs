@@ -23,7 +23,7 @@ use crate::config::{self, Config, ConfigError};
 use crate::events::hub::Hub;
 use crate::grpc::Gateway;
 use crate::idempotency::{SystemClock, WallClock};
-use crate::webhook::{WebhookCounters, WebhookState, verify::Verifier};
+use crate::webhook::{WebhookCounters, WebhookState, secrets::Secrets};
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -140,9 +140,8 @@ impl App {
         )
         .with_known_owners(owners.clone());
         let hub = components::hub(&config, redis.as_ref(), &mut closers, &mut tasks).await?;
-        let verifier = Verifier::new(&creds.webhook_secrets, config.webhook.tolerance());
         let webhook_state = Arc::new(WebhookState {
-            verifier,
+            secrets: Arc::new(Secrets::load(&config.webhook)?),
             hub: hub.clone(),
             counters: Arc::new(WebhookCounters::default()),
             owners,
@@ -202,6 +201,10 @@ impl App {
         let mut background: Vec<_> = self.tasks.into_iter().map(tokio::spawn).collect();
         background.extend([
             tokio::spawn(crate::auth::watch_opt(self.guard.auth.clone(), reload)),
+            tokio::spawn(crate::webhook::secrets::watch(
+                self.webhook_state.secrets.clone(),
+                reload,
+            )),
             tokio::spawn(components::purge_loop(
                 self.gateway.idempotency().store(),
                 cfg.idempotency.purge_interval(),

@@ -28,6 +28,23 @@ fn loopback(addr: SocketAddr) -> SocketAddr {
     }
 }
 
+/// `serve --sandbox` without `--sandbox-expose`: every listener configured on all interfaces
+/// moves to 127.0.0.1, same port (the sandbox runs without caller authentication). Addresses
+/// naming an interface are kept: that is being told otherwise.
+pub fn keep_on_loopback(config: &mut Config) {
+    let listeners = [
+        ("server.grpc_addr", &mut config.server.grpc_addr),
+        ("webhook.listen_addr", &mut config.webhook.listen_addr),
+        ("admin.listen_addr", &mut config.admin.listen_addr),
+    ];
+    for (key, addr) in listeners {
+        if addr.ip().is_unspecified() {
+            *addr = SocketAddr::from((Ipv4Addr::LOCALHOST, addr.port()));
+            tracing::info!(key, %addr, "sandbox: listener kept on loopback (--sandbox-expose to keep all interfaces)");
+        }
+    }
+}
+
 /// Starts the emulator on `sandbox_addr` and builds the gateway in front of it.
 pub async fn build(
     mut config: Config,

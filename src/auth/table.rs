@@ -124,6 +124,10 @@ impl CallerTable {
             let parsed: TokensFile = figment::Figment::from(figment::providers::Toml::string(text))
                 .extract()
                 .map_err(|e| format!("tokens file: {}", safe_error(&e)))?;
+            if parsed.caller.is_empty() {
+                // Empty, or caught mid-write: never a reason to lock every caller out.
+                return Err("tokens file: no [[caller]] entry".to_string());
+            }
             entries.extend(parsed.caller);
         }
         let mut table = CallerTable::default();

@@ -26,6 +26,11 @@ pub enum Command {
         /// Atelio account or network needed).
         #[arg(long)]
         sandbox: bool,
+        /// With `--sandbox`, keep listeners configured on all interfaces (0.0.0.0 or ::) there.
+        /// Without it they move to 127.0.0.1 (same port): the sandbox turns caller
+        /// authentication off, so it is for one machine unless you say otherwise.
+        #[arg(long = "sandbox-expose", requires = "sandbox")]
+        sandbox_expose: bool,
         #[command(flatten)]
         emulator: SandboxArgs,
     },

@@ -25,10 +25,12 @@ pub async fn run(cli: Cli) -> ExitCode {
         Err(e) => return config_error(&e),
     };
     match cli.command {
-        None => serve::run(cfg, None).await,
-        Some(Command::Serve { sandbox, emulator }) => {
-            serve::run(cfg, sandbox.then_some(emulator)).await
-        }
+        None => serve::run(cfg, None, false).await,
+        Some(Command::Serve {
+            sandbox,
+            sandbox_expose,
+            emulator,
+        }) => serve::run(cfg, sandbox.then_some(emulator), sandbox_expose).await,
         Some(Command::Sandbox {
             emulator,
             webhook_url,

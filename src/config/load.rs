@@ -78,32 +78,37 @@ pub fn validate(cfg: &Config) -> Result<Credentials, ConfigError> {
             &cfg.upstream.authorization,
             cfg.upstream.authorization_file.as_deref(),
         )?,
-        webhook_secrets: webhook_secrets(cfg)?,
+        webhook_secrets: webhook_secrets(&cfg.webhook)?,
     })
 }
 
-/// Accepted webhook secrets: inline and/or one per line of `secrets_file`; at least one.
-fn webhook_secrets(cfg: &Config) -> Result<Vec<Secret>, ConfigError> {
+/// Accepted webhook secrets: inline and/or one per line of `secrets_file`; at least one, and a
+/// secrets file that holds none (empty, or caught mid-write) is refused. Read at start and on
+/// every reload of the file.
+pub fn webhook_secrets(cfg: &super::WebhookConfig) -> Result<Vec<Secret>, ConfigError> {
     let mut all: Vec<Secret> = cfg
-        .webhook
         .secrets
         .iter()
         .filter(|s| !s.is_empty())
         .cloned()
         .collect();
-    if let Some(path) = &cfg.webhook.secrets_file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError::new(
-                "webhook.secrets_file",
-                format!("cannot read file: {}", e.kind()),
-            )
-        })?;
+    if let Some(path) = &cfg.secrets_file {
+        let key = "webhook.secrets_file";
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::new(key, format!("cannot read file: {}", e.kind())))?;
+        let before = all.len();
         all.extend(
             text.lines()
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
                 .map(Secret::new),
         );
+        if all.len() == before {
+            return Err(ConfigError::new(
+                key,
+                "the file holds no secret (one per line)",
+            ));
+        }
     }
     if all.is_empty() {
         return Err(ConfigError::new(

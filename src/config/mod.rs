@@ -16,7 +16,7 @@ use std::{net::SocketAddr, path::PathBuf};
 use serde::Deserialize;
 
 pub use listeners::{ServerConfig, WebhookConfig};
-pub use load::{ConfigError, load, validate};
+pub use load::{ConfigError, load, validate, webhook_secrets};
 pub use ops::{
     AuthConfig, AuthMode, CallerEntry, RedisConfig, ShutdownConfig, TelemetryConfig, TlsConfig,
 };

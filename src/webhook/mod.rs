@@ -7,6 +7,7 @@
 mod answer;
 pub mod parse;
 mod router;
+pub mod secrets;
 pub mod verify;
 
 #[cfg(test)]

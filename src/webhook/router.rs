@@ -20,7 +20,7 @@ use axum::{
 use tower_http::timeout::TimeoutLayer;
 
 use super::answer::{Stored, WebhookError};
-use super::{parse, verify::Verifier};
+use super::{parse, secrets::Secrets};
 use crate::events::{hub::Hub, model::Subject};
 
 /// Where Atelio posts.
@@ -49,8 +49,8 @@ pub struct WebhookCounters {
 
 /// What the handler needs.
 pub struct WebhookState {
-    /// Signature verification with the accepted secrets.
-    pub verifier: Verifier,
+    /// Signature verification with the accepted secrets (reloadable).
+    pub secrets: Arc<Secrets>,
     /// Durable append and fan-out.
     pub hub: Arc<Hub>,
     /// Outcome counters.
@@ -80,7 +80,11 @@ fn signature(headers: &HeaderMap) -> Option<&str> {
 /// or whose `t` is outside the window; the connection is then closed rather than drained.
 async fn precheck(State(st): State<Arc<WebhookState>>, request: Request, next: Next) -> Response {
     let now = chrono::Utc::now().timestamp();
-    match st.verifier.precheck(signature(request.headers()), now) {
+    match st
+        .secrets
+        .current()
+        .precheck(signature(request.headers()), now)
+    {
         Ok(()) => next.run(request).await,
         Err(e) => WebhookError::from(e).respond(&st.counters),
     }
@@ -103,7 +107,7 @@ async fn ingest(
     body: Bytes,
 ) -> Result<Stored, WebhookError> {
     let now = chrono::Utc::now().timestamp();
-    let verified = st.verifier.verify(signature(headers), body, now)?;
+    let verified = st.secrets.current().verify(signature(headers), body, now)?;
     let mut event = parse::parse(&verified)?;
     event.subject = st
         .owners

@@ -28,6 +28,7 @@ mod redis_events;
 mod redis_replicas;
 mod resilience;
 mod sandbox;
+mod secret_reload;
 mod server;
 mod shutdown;
 mod stalled_subscriber;

@@ -111,6 +111,11 @@ impl Verifier {
         }
     }
 
+    /// How many secrets are accepted.
+    pub fn secret_count(&self) -> usize {
+        self.secrets.len()
+    }
+
     /// Verifies `header` (the `Bond-Signature` value) over `body` at `now_unix` (seconds).
     ///
     /// Order: header present → header well-formed (a `t` of decimal digits and at least one

@@ -8,4 +8,5 @@ mod e2e_business;
 mod endpoints;
 mod faults;
 mod kyc;
+mod loopback;
 mod quirks;
