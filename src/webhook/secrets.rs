@@ -59,7 +59,7 @@ impl Secrets {
 pub async fn watch(secrets: Arc<Secrets>, every: Duration) {
     let Some(path) = secrets.file() else { return };
     // A digest, so the secrets are not kept twice in memory.
-    let fingerprint = |p: &PathBuf| std::fs::read(p).ok().map(|b| sha2::Sha256::digest(b));
+    let fingerprint = |p: &PathBuf| std::fs::read(p).ok().map(sha2::Sha256::digest);
     let mut seen = fingerprint(&path);
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
