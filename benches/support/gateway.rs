@@ -1,6 +1,8 @@
 //! Starts the release gateway binary for a benchmark: SQLite in a temp dir (or, with
 //! `BENCH_STORE=redis`, every store on a local redis-server with AOF `appendfsync always`), logs
-//! at `warn`, addresses read from its startup lines.
+//! at `warn`, addresses read from its startup lines; `start_with` adds settings.
+// Shared by several benchmarks, each using part of it.
+#![allow(dead_code)]
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -15,6 +17,7 @@ pub struct Gateway {
     _redis: Option<atelio_gateway::storage::redis_server::RedisServer>,
     pub grpc_url: String,
     pub webhook_url: String,
+    pub admin_url: String,
     pub pid: u32,
 }
 
@@ -25,6 +28,11 @@ fn field(line: &str, name: &str) -> Option<String> {
 
 impl Gateway {
     pub fn start() -> Gateway {
+        Self::start_with(&[])
+    }
+
+    /// Starts it with extra `ATELIO_GATEWAY__…` settings (applied last, so they win).
+    pub fn start_with(extra: &[(&str, String)]) -> Gateway {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("bench.sqlite3");
         let redis = (std::env::var("BENCH_STORE").as_deref() == Ok("redis"))
@@ -59,6 +67,7 @@ impl Gateway {
                 "ATELIO_GATEWAY__LOG__LEVEL",
                 "warn,atelio_gateway::app=info",
             )
+            .envs(extra.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::piped())
             .spawn()
             .expect("gateway binary starts");
@@ -66,22 +75,27 @@ impl Gateway {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                for (name, key) in [("grpc", "grpc_addr"), ("webhook", "webhook_addr")] {
+                let keys = [
+                    ("grpc", "grpc_addr"),
+                    ("webhook", "webhook_addr"),
+                    ("admin", "admin_addr"),
+                ];
+                for (name, key) in keys {
                     if let Some(a) = field(&line, key) {
                         let _ = tx.send((name, a));
                     }
                 }
             }
         });
-        let (mut grpc, mut webhook) = (String::new(), String::new());
-        while grpc.is_empty() || webhook.is_empty() {
+        let (mut grpc, mut webhook, mut admin) = (String::new(), String::new(), String::new());
+        while grpc.is_empty() || webhook.is_empty() || admin.is_empty() {
             let (name, a) = rx
                 .recv_timeout(Duration::from_secs(30))
                 .expect("gateway addresses");
-            if name == "grpc" {
-                grpc = a
-            } else {
-                webhook = a
+            match name {
+                "grpc" => grpc = a,
+                "webhook" => webhook = a,
+                _ => admin = a,
             }
         }
         let pid = child.id();
@@ -91,19 +105,34 @@ impl Gateway {
             _redis: redis,
             grpc_url: format!("http://{grpc}"),
             webhook_url: format!("http://{webhook}/webhooks/atelio"),
+            admin_url: format!("http://{admin}"),
             pid,
         }
     }
 
     /// Resident memory of the gateway process, KiB.
     pub fn rss_kib(&self) -> u64 {
+        self.status_kib("VmRSS:")
+    }
+
+    /// The most resident memory the gateway process has had, KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        self.status_kib("VmHWM:")
+    }
+
+    fn status_kib(&self, field: &str) -> u64 {
         let status =
             std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .find_map(|l| l.strip_prefix(field))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap_or(0)
+    }
+
+    /// File descriptors the gateway process has open.
+    pub fn open_fds(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid)).map_or(0, |d| d.count())
     }
 
     pub fn stop(self) {}

@@ -18,17 +18,22 @@ pub struct Conn {
 impl Conn {
     /// Connects to `http://host:port/path`.
     pub async fn open(url: &str) -> Conn {
+        Self::try_open(url).await.expect("connect")
+    }
+
+    /// Connects, reporting a failure instead of panicking.
+    pub async fn try_open(url: &str) -> std::io::Result<Conn> {
         let rest = url.strip_prefix("http://").expect("http url");
         let (host, path) = rest.split_at(rest.find('/').expect("path"));
-        let stream = TcpStream::connect(host).await.expect("connect");
-        stream.set_nodelay(true).expect("nodelay");
-        Conn {
+        let stream = TcpStream::connect(host).await?;
+        stream.set_nodelay(true)?;
+        Ok(Conn {
             stream,
             host: host.to_string(),
             path: path.to_string(),
             buf: Vec::with_capacity(1024),
             req: Vec::with_capacity(1024),
-        }
+        })
     }
 
     /// POSTs a JSON body with one extra header; returns the status code.
@@ -46,6 +51,11 @@ impl Conn {
     }
 
     async fn send(&mut self, method: &str, headers: &[(&str, &str)], body: &[u8]) -> u16 {
+        self.prepare(method, headers, body);
+        self.exchange().await.expect("the gateway answers")
+    }
+
+    fn prepare(&mut self, method: &str, headers: &[(&str, &str)], body: &[u8]) {
         self.req.clear();
         let mut head = format!("{method} {} HTTP/1.1\r\nhost: {}\r\n", self.path, self.host);
         if !body.is_empty() {
@@ -57,11 +67,20 @@ impl Conn {
         head.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
         self.req.extend_from_slice(head.as_bytes());
         self.req.extend_from_slice(body);
-        self.stream.write_all(&self.req).await.expect("write");
+    }
+
+    /// POSTs like [`Conn::post`], but reports a broken connection instead of panicking.
+    pub async fn try_post(&mut self, header: (&str, &str), body: &[u8]) -> std::io::Result<u16> {
+        self.prepare("POST", &[header], body);
+        self.exchange().await
+    }
+
+    async fn exchange(&mut self) -> std::io::Result<u16> {
+        self.stream.write_all(&self.req).await?;
         self.read_response().await
     }
 
-    async fn read_response(&mut self) -> u16 {
+    async fn read_response(&mut self) -> std::io::Result<u16> {
         self.buf.clear();
         loop {
             if let Some(end) = find(&self.buf, b"\r\n\r\n") {
@@ -69,19 +88,22 @@ impl Conn {
                 let status: u16 = head[9..12].parse().expect("status");
                 let len = content_length(head);
                 while self.buf.len() < end + 4 + len {
-                    self.fill().await;
+                    self.fill().await?;
                 }
-                return status;
+                return Ok(status);
             }
-            self.fill().await;
+            self.fill().await?;
         }
     }
 
-    async fn fill(&mut self) {
+    async fn fill(&mut self) -> std::io::Result<()> {
         let mut chunk = [0u8; 4096];
-        let n = self.stream.read(&mut chunk).await.expect("read");
-        assert!(n > 0, "connection closed by the gateway");
+        let n = self.stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
         self.buf.extend_from_slice(&chunk[..n]);
+        Ok(())
     }
 }
 

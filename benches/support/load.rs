@@ -1,5 +1,7 @@
 //! The load generator: signs and posts webhooks (one connection per sender, keep-alive), and
 //! subscribes over gRPC to measure delivery latency and idle-stream memory.
+// Shared by several benchmarks, each using part of it.
+#![allow(dead_code)]
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,7 +18,8 @@ use super::http1::Conn;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
-fn signature(body: &[u8]) -> String {
+/// A valid `Bond-Signature` for `body`, now.
+pub fn signature(body: &[u8]) -> String {
     let t = chrono::Utc::now().timestamp();
     let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).expect("key");
     mac.update(format!("{t}.").as_bytes());
@@ -25,7 +28,7 @@ fn signature(body: &[u8]) -> String {
 }
 
 /// A unique KYC success event carrying `tag` as its inquiry id.
-fn body(tag: &str) -> Vec<u8> {
+pub fn body(tag: &str) -> Vec<u8> {
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     format!(
         r#"{{"event":"kyc.verification.success","customer_id":"2df10ec1-130f-41bb-b0cf-f3af48350eb7","inquiry_id":"{tag}","occurred_at":"2024-01-01T00:00:00.{id:09}Z"}}"#
