@@ -14,6 +14,8 @@ mod gateway;
 mod http1;
 #[path = "support/load.rs"]
 mod load;
+#[path = "support/report.rs"]
+mod report;
 #[path = "support/well_behaved.rs"]
 mod well_behaved;
 
@@ -21,7 +23,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use tonic::transport::Channel;
-use well_behaved::{Phase, Tallies};
+use well_behaved::Phase;
 
 const GOOD: &str = "good-caller-token-0123456789abcdef";
 const FLOOD: &str = "flood-caller-token-0123456789abcdef";
@@ -217,14 +219,14 @@ async fn run() {
         "abuse benchmark: release gateway, emulator upstream ({} ms per answer), loopback",
         LATENCY.as_millis()
     );
-    report_good(&sent, &calls, &health, lost);
+    report::good(&sent, &calls, &health, lost, [UNLOADED, ABUSED]);
     println!("abusers ({} s):", ABUSED.as_secs());
-    report_closes(
+    report::closes(
         "2000 half-request connections",
         &half.lock().expect("closes"),
     );
-    report_closes("2000 idle connections", &idle.lock().expect("closes"));
-    report_answers(
+    report::closes("2000 idle connections", &idle.lock().expect("closes"));
+    report::answers(
         "badly signed webhooks (4 connections, back to back)",
         &forged.lock().expect("answers"),
     );
@@ -246,7 +248,7 @@ async fn run() {
         "unary flood at {:.0}/s (4x the {capacity:.0}/s the gateway serves)",
         4.0 * capacity
     );
-    report_answers(&what, &flood.lock().expect("answers"));
+    report::answers(&what, &flood.lock().expect("answers"));
     println!(
         "gateway: RSS {} MiB at start, {} MiB under abuse, peak {} MiB; open fds peak {peak_fds}",
         rss_start / 1024,
@@ -254,74 +256,4 @@ async fn run() {
         gw.peak_rss_kib() / 1024
     );
     gw.stop();
-}
-
-fn report_good(sent: &Tallies, calls: &Tallies, health: &Tallies, lost: u64) {
-    let (s, c, h) = (
-        sent.lock().expect("t"),
-        calls.lock().expect("t"),
-        health.lock().expect("t"),
-    );
-    let secs = [UNLOADED.as_secs_f64(), ABUSED.as_secs_f64()];
-    let rate = |p: usize| s[p].ok as f64 / secs[p];
-    println!("well-behaved webhook sender ({GOOD_RATE}/s offered over 4 keep-alive connections):");
-    for (p, name) in ["unloaded", "under abuse"].iter().enumerate() {
-        println!(
-            "  {name:>11}: accepted {:.1}/s, p50 {:.2} ms, p99 {:.2} ms, failed {} {:?}",
-            rate(p),
-            s[p].quantile(0.5),
-            s[p].quantile(0.99),
-            s[p].failed_total(),
-            s[p].failed
-        );
-    }
-    println!(
-        "  accepted rate under abuse / unloaded: {:.3} (target >= 0.90); accepted but never delivered to the reading subscriber: {lost}",
-        rate(1) / rate(0)
-    );
-    println!("well-behaved gRPC client (GetCustomer, 4 workers back to back):");
-    for (p, name) in ["unloaded", "under abuse"].iter().enumerate() {
-        let all = c[p].ok + c[p].failed_total();
-        println!(
-            "  {name:>11}: {} calls, {:.2} % ok, p99 {:.1} ms, failures {:?}",
-            all,
-            100.0 * c[p].ok as f64 / all.max(1) as f64,
-            c[p].quantile(0.99),
-            c[p].failed
-        );
-    }
-    println!(
-        "health (every 100 ms): SERVING {}/{} unloaded, {}/{} under abuse {:?}",
-        h[0].ok,
-        h[0].ok + h[0].failed_total(),
-        h[1].ok,
-        h[1].ok + h[1].failed_total(),
-        h[1].failed
-    );
-}
-
-fn report_closes(what: &str, c: &abusers::Closes) {
-    let q = |v: &[Duration], p: f64| {
-        let mut v = v.to_vec();
-        v.sort();
-        v.get(((v.len().max(1) - 1) as f64 * p) as usize)
-            .map_or(f64::NAN, Duration::as_secs_f64)
-    };
-    println!(
-        "  {what}: {} connections closed by a timeout after p50 {:.1} s (max {:.1} s); {} connection attempts refused at accept within p50 {:.0} ms; {} open at the end",
-        c.timed_out.len(),
-        q(&c.timed_out, 0.5),
-        q(&c.timed_out, 1.0),
-        c.refused.len(),
-        q(&c.refused, 0.5) * 1e3,
-        c.still_open
-    );
-}
-
-fn report_answers(what: &str, a: &std::collections::BTreeMap<String, u64>) {
-    let mut a = a.clone();
-    let offered = a.remove(abusers::OFFERED);
-    let total: u64 = a.values().sum();
-    let made = offered.map_or(String::new(), |n| format!("{n} made, "));
-    println!("  {what}: {made}{total} answered: {a:?}");
 }
