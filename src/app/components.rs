@@ -3,7 +3,7 @@
 //! log behind the hub, and their background maintenance loops.
 use std::{sync::Arc, time::Duration};
 
-use redis::aio::ConnectionManager;
+use crate::storage::RedisConn;
 
 use super::{StartError, lifecycle::Closer};
 use crate::config::{Config, Credentials, StoreBackend};
@@ -24,7 +24,7 @@ use crate::upstream::retry::{RetryBudget, RetryPolicy};
 pub async fn idempotency(
     cfg: &Config,
     clock: Arc<dyn WallClock>,
-    redis: Option<&ConnectionManager>,
+    redis: Option<&RedisConn>,
     closers: &mut Vec<Closer>,
 ) -> Result<Idempotency, StartError> {
     let c = &cfg.idempotency;
@@ -53,7 +53,7 @@ pub async fn idempotency(
 pub fn upstream(
     cfg: &Config,
     creds: &Credentials,
-    redis: Option<&ConnectionManager>,
+    redis: Option<&RedisConn>,
 ) -> Result<Upstream, StartError> {
     let client = AtelioClient::new(&cfg.upstream, creds)
         .map_err(|e| StartError::server("upstream client", e))?;
@@ -122,18 +122,19 @@ pub type Task = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 pub fn redis(
     cfg: &Config,
     tasks: &mut Vec<Task>,
-) -> Result<Option<(ConnectionManager, tokio::sync::watch::Receiver<bool>)>, StartError> {
+) -> Result<Option<(RedisConn, tokio::sync::watch::Receiver<bool>)>, StartError> {
     if !cfg.uses_redis() {
         return Ok(None);
     }
-    let conn = crate::storage::redis_conn::connect(&cfg.redis)?;
+    let (conn, follow) = crate::storage::redis_conn::connect(&cfg.redis)?;
+    tasks.extend(follow);
     let (task, up) = crate::storage::redis_health::monitor(conn.clone());
     tasks.push(Box::pin(task));
     Ok(Some((conn, up)))
 }
 
 /// The shared connection (present whenever config names a Redis part).
-fn shared(redis: Option<&ConnectionManager>) -> Result<ConnectionManager, StartError> {
+fn shared(redis: Option<&RedisConn>) -> Result<RedisConn, StartError> {
     redis
         .cloned()
         .ok_or_else(|| StartError::store("redis", "no connection configured"))
@@ -143,7 +144,7 @@ fn shared(redis: Option<&ConnectionManager>) -> Result<ConnectionManager, StartE
 /// follows it, publishing other replicas' events here.
 pub async fn hub(
     cfg: &Config,
-    redis: Option<&ConnectionManager>,
+    redis: Option<&RedisConn>,
     closers: &mut Vec<Closer>,
     tasks: &mut Vec<Task>,
 ) -> Result<Arc<Hub>, StartError> {
@@ -159,7 +160,8 @@ pub async fn hub(
         StoreBackend::Redis => {
             let conn = shared(redis)?;
             // Blocking reads get a connection of their own: they would stall the shared one.
-            let blocking = crate::storage::redis_conn::connect(&cfg.redis)?;
+            let (blocking, follow) = crate::storage::redis_conn::connect(&cfg.redis)?;
+            tasks.extend(follow);
             let prefix = &cfg.redis.key_prefix;
             let log =
                 Arc::new(RedisLog::new(conn, prefix, retention, clock).with_blocking(blocking));

@@ -2,7 +2,7 @@
 //! runs them all. Cross-section rules (Redis required by a store) stay in `validate`.
 use super::{
     BreakerSettings, ConfigError, EventsConfig, IdempotencyConfig, LogConfig, RateLimitSettings,
-    RedisConfig, RetrySettings, ShutdownConfig, TelemetryConfig, UpstreamConfig,
+    RetrySettings, ShutdownConfig, TelemetryConfig, UpstreamConfig,
 };
 
 /// `key` must not be 0.
@@ -181,27 +181,6 @@ impl ShutdownConfig {
     /// `[shutdown]`.
     pub fn check(&self) -> Result<(), ConfigError> {
         positive("shutdown.grace_s", self.grace_s)
-    }
-}
-
-impl RedisConfig {
-    /// `[redis]`, when a store or the shared rate limit uses Redis.
-    pub fn check(&self) -> Result<(), ConfigError> {
-        positive("redis.timeout_ms", self.timeout_ms)?;
-        let url = self.url.as_ref().filter(|u| !u.is_empty()).ok_or_else(|| {
-            ConfigError::new(
-                "redis.url",
-                "required when a store is \"redis\" or rate_limit.shared",
-            )
-        })?;
-        match url::Url::parse(url.expose()) {
-            Ok(u) if u.scheme() == "redis" => Ok(()),
-            Ok(u) if u.scheme() == "rediss" => Err(ConfigError::new(
-                "redis.url",
-                "TLS to Redis (rediss://) is not supported by this build",
-            )),
-            _ => Err(ConfigError::new("redis.url", "must be a redis:// URL")),
-        }
     }
 }
 

@@ -10,6 +10,7 @@ mod ops;
 #[cfg(test)]
 mod reference_file;
 mod secret;
+mod shared_redis;
 
 use std::{net::SocketAddr, path::PathBuf};
 
@@ -17,10 +18,9 @@ use serde::Deserialize;
 
 pub use listeners::{ServerConfig, WebhookConfig};
 pub use load::{ConfigError, load, validate, webhook_secrets};
-pub use ops::{
-    AuthConfig, AuthMode, CallerEntry, RedisConfig, ShutdownConfig, TelemetryConfig, TlsConfig,
-};
+pub use ops::{AuthConfig, AuthMode, CallerEntry, ShutdownConfig, TelemetryConfig, TlsConfig};
 pub use secret::Secret;
+pub use shared_redis::RedisConfig;
 
 /// The whole configuration.
 #[derive(Clone, Debug, Default, Deserialize)]

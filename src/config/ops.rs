@@ -102,27 +102,3 @@ impl Default for ShutdownConfig {
         }
     }
 }
-
-/// `[redis]`: the shared store of several replicas (`idempotency.store = "redis"`).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RedisConfig {
-    /// `redis://[:password@]host:port/db` (TLS, `rediss://`, is not supported yet); may hold a
-    /// password, so it is a
-    /// secret (e.g. `ATELIO_GATEWAY__REDIS__URL` from a Kubernetes Secret).
-    pub url: Option<Secret>,
-    /// Prefix (and Redis Cluster hash tag) of every key. Default `atelio-gateway`.
-    pub key_prefix: String,
-    /// Connect and command timeout, ms. Default 2000.
-    pub timeout_ms: u64,
-}
-
-impl Default for RedisConfig {
-    fn default() -> Self {
-        RedisConfig {
-            url: None,
-            key_prefix: "atelio-gateway".into(),
-            timeout_ms: 2000,
-        }
-    }
-}

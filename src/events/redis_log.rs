@@ -9,7 +9,9 @@ use crate::clock::millis;
 use std::sync::{Arc, LazyLock};
 
 use bytes::Bytes;
-use redis::{Script, aio::ConnectionManager};
+use redis::Script;
+
+use crate::storage::RedisConn;
 
 use super::log::StoredEvent;
 use super::log::{Appended, Bounds, EventLog, Filter, LogError, NewEvent, Retention, WallClock};
@@ -40,9 +42,9 @@ const PAGE: usize = 512;
 
 /// The Redis-backed log.
 pub struct RedisLog {
-    conn: ConnectionManager,
+    conn: RedisConn,
     /// A connection of its own for blocking reads (`wait_after`), when following.
-    blocking: Option<ConnectionManager>,
+    blocking: Option<RedisConn>,
     prefix: String,
     retention: Retention,
     clock: Arc<dyn WallClock>,
@@ -57,7 +59,7 @@ fn unavailable(e: redis::RedisError) -> LogError {
 impl RedisLog {
     /// A log on `conn` under the hash tag `{prefix}`.
     pub fn new(
-        conn: ConnectionManager,
+        conn: RedisConn,
         prefix: &str,
         retention: Retention,
         clock: Arc<dyn WallClock>,
@@ -72,7 +74,7 @@ impl RedisLog {
     }
 
     /// Adds the connection `wait_after` blocks on (it must not be shared with other commands).
-    pub fn with_blocking(mut self, conn: ConnectionManager) -> Self {
+    pub fn with_blocking(mut self, conn: RedisConn) -> Self {
         self.blocking = Some(conn);
         self
     }

@@ -8,7 +8,9 @@
 use crate::clock::millis;
 use std::time::Duration;
 
-use redis::{Script, aio::ConnectionManager};
+use redis::Script;
+
+use crate::storage::RedisConn;
 
 use super::store::{Begin, Fingerprint, IdempotencyStore, Outcome, StoreError, WallClock};
 use std::sync::{Arc, LazyLock};
@@ -96,7 +98,7 @@ return {n, #due}"#,
 
 /// The Redis-backed store.
 pub struct RedisStore {
-    conn: ConnectionManager,
+    conn: RedisConn,
     prefix: String,
     clock: Arc<dyn WallClock>,
 }
@@ -108,7 +110,7 @@ fn unavailable(e: redis::RedisError) -> StoreError {
 
 impl RedisStore {
     /// A store on `conn`, its keys under `{prefix}` (one hash tag).
-    pub fn new(conn: ConnectionManager, prefix: &str, clock: Arc<dyn WallClock>) -> Self {
+    pub fn new(conn: RedisConn, prefix: &str, clock: Arc<dyn WallClock>) -> Self {
         RedisStore {
             conn,
             prefix: format!("{{{prefix}}}"),

@@ -4,11 +4,13 @@
 //! group commit and checkpoints off the callers' path.
 pub mod redis_conn;
 pub mod redis_health;
+mod redis_sentinel;
 #[cfg(any(test, feature = "test-util"))]
 pub mod redis_server;
 pub mod schema;
 pub mod sqlite;
 
+pub use redis_conn::RedisConn;
 pub use sqlite::{SqliteDb, Synchronous};
 
 /// Why a storage call failed. The messages name causes, never the data being stored.

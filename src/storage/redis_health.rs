@@ -3,13 +3,11 @@
 //! line per change. Runs until aborted.
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
+use super::RedisConn;
 use tokio::sync::watch;
 
 /// The task and the flag it keeps (true: Redis answered the last PING).
-pub fn monitor(
-    conn: ConnectionManager,
-) -> (impl Future<Output = ()> + Send, watch::Receiver<bool>) {
+pub fn monitor(conn: RedisConn) -> (impl Future<Output = ()> + Send, watch::Receiver<bool>) {
     let (tx, rx) = watch::channel(true);
     crate::metrics::get().redis_up.set(1);
     let task = async move {

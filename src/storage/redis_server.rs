@@ -47,12 +47,13 @@ impl RedisServer {
     }
 
     /// A multiplexed connection to it.
-    pub async fn connection(&self) -> redis::aio::ConnectionManager {
+    pub async fn connection(&self) -> super::RedisConn {
         redis::Client::open(self.url())
             .expect("a loopback redis URL")
             .get_connection_manager()
             .await
             .expect("the local redis-server accepts connections")
+            .into()
     }
 
     /// `redis://127.0.0.1:PORT/`.

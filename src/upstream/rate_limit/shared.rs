@@ -5,7 +5,9 @@
 //! local limiter (sized budget / expected replicas) and the `rate_limit_shared` gauge drops to 0.
 use std::time::Duration;
 
-use redis::{Script, aio::ConnectionManager};
+use redis::Script;
+
+use crate::storage::RedisConn;
 use std::sync::LazyLock;
 use tokio::time::Instant;
 
@@ -55,7 +57,7 @@ pub enum Shared {
 /// One budget in Redis.
 #[derive(Clone)]
 pub struct SharedBudget {
-    conn: ConnectionManager,
+    conn: RedisConn,
     tat_key: String,
     pause_key: String,
     interval_us: u64,
@@ -77,7 +79,7 @@ fn micros(d: Duration) -> u64 {
 
 impl SharedBudget {
     /// `per_minute` calls with `burst` for all replicas using `prefix` on this Redis.
-    pub fn new(conn: ConnectionManager, prefix: &str, per_minute: u32, burst: u32) -> Self {
+    pub fn new(conn: RedisConn, prefix: &str, per_minute: u32, burst: u32) -> Self {
         SharedBudget {
             conn,
             tat_key: format!("{{{prefix}}}:rate:tat"),

@@ -1,0 +1,130 @@
+//! Redis Sentinel discovery (`redis.sentinels`, `redis.sentinel_master`): the master is asked of
+//! the sentinels every second; when it moves (a failover), the shared handle is pointed at the
+//! new master. The scheme, user, password and db of `redis.url` apply to the master; a
+//! sentinel's own password comes from its URL; `redis.ca_file` is trusted on both sides.
+use std::time::Duration;
+
+use redis::sentinel::{SentinelClient, SentinelClientBuilder, SentinelServerType};
+use redis::{ConnectionAddr, IntoConnectionInfo, TlsCertificates, TlsMode};
+
+use super::redis_conn::{RedisConn, manager};
+use crate::config::{ConfigError, RedisConfig};
+
+/// How often the sentinels are asked for the master.
+const EVERY: Duration = Duration::from_secs(1);
+
+fn bad(key: &'static str) -> impl Fn(redis::RedisError) -> ConfigError {
+    move |e| ConfigError::new(key, format!("{:?}", e.kind()))
+}
+
+/// The sentinel client for `cfg`, and the db the master is used with.
+fn client(
+    cfg: &RedisConfig,
+    tls: Option<TlsCertificates>,
+) -> Result<(SentinelClient, i64), ConfigError> {
+    let mut addrs = Vec::new();
+    let mut sentinel_password = None;
+    for s in &cfg.sentinels {
+        let info = s
+            .expose()
+            .into_connection_info()
+            .map_err(bad("redis.sentinels"))?;
+        sentinel_password =
+            sentinel_password.or(info.redis_settings().password().map(str::to_string));
+        addrs.push(info.addr().clone());
+    }
+    let sentinel_tls = addrs
+        .iter()
+        .any(|a| matches!(a, ConnectionAddr::TcpTls { .. }));
+    let name = cfg.sentinel_master.clone().unwrap_or_default();
+    let mut b = SentinelClientBuilder::new(addrs, name, SentinelServerType::Master)
+        .map_err(bad("redis.sentinels"))?;
+    if let Some(p) = sentinel_password {
+        b = b.set_client_to_sentinel_password(p);
+    }
+    if sentinel_tls {
+        b = b.set_client_to_sentinel_tls_mode(TlsMode::Secure);
+        if let Some(certs) = tls.clone() {
+            b = b.set_client_to_sentinel_certificates(certs);
+        }
+    }
+    let mut db = 0;
+    if let Some(url) = cfg.url() {
+        let info = url
+            .expose()
+            .into_connection_info()
+            .map_err(bad("redis.url"))?;
+        let node = info.redis_settings();
+        db = node.db();
+        b = b.set_client_to_redis_db(db);
+        if let Some(user) = node.username() {
+            b = b.set_client_to_redis_username(user);
+        }
+        if let Some(p) = node.password() {
+            b = b.set_client_to_redis_password(p);
+        }
+        if matches!(info.addr(), ConnectionAddr::TcpTls { .. }) {
+            b = b.set_client_to_redis_tls_mode(TlsMode::Secure);
+            if let Some(certs) = tls {
+                b = b.set_client_to_redis_certificates(certs);
+            }
+        }
+    }
+    Ok((b.build().map_err(bad("redis.sentinels"))?, db))
+}
+
+/// A handle with no master yet, and the task that finds it and follows failovers (runs until
+/// aborted).
+pub fn follow(
+    cfg: &RedisConfig,
+    tls: Option<TlsCertificates>,
+) -> Result<(RedisConn, impl Future<Output = ()> + Send + 'static), ConfigError> {
+    let (mut sentinels, db) = client(cfg, tls)?;
+    let conn = RedisConn::unresolved(db);
+    let (handle, cfg) = (conn.clone(), cfg.clone());
+    let task = async move {
+        let limit = Duration::from_millis(cfg.timeout_ms);
+        let (mut master, mut failing) = (None::<String>, false);
+        let mut tick = tokio::time::interval(EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let asked = tokio::time::timeout(limit, sentinels.async_get_client()).await;
+            let found = match asked {
+                Ok(Ok(client)) => client,
+                Ok(Err(e)) => {
+                    warn_once(&mut failing, &format!("{:?}", e.kind()));
+                    continue;
+                }
+                Err(_) => {
+                    warn_once(&mut failing, "timed out");
+                    continue;
+                }
+            };
+            failing = false;
+            let addr = found.get_connection_info().addr().to_string();
+            if master.as_deref() == Some(addr.as_str()) {
+                continue;
+            }
+            match manager(found, &cfg) {
+                Ok(m) => {
+                    handle.replace(m);
+                    tracing::info!(master = %addr, "redis master found through sentinel");
+                    master = Some(addr);
+                }
+                Err(e) => tracing::warn!(error = ?e.kind(), "cannot connect to the redis master"),
+            }
+        }
+    };
+    Ok((conn, task))
+}
+
+fn warn_once(failing: &mut bool, why: &str) {
+    if !*failing {
+        tracing::warn!(
+            why,
+            "sentinels do not name a redis master; keeping the last one"
+        );
+    }
+    *failing = true;
+}
