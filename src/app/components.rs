@@ -119,14 +119,14 @@ pub type Task = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 /// With any Redis use: the one multiplexed connection every Redis-backed part shares, the task
 /// that PINGs it (pushed to `tasks`) and the flag health follows.
-pub fn redis(
+pub async fn redis(
     cfg: &Config,
     tasks: &mut Vec<Task>,
 ) -> Result<Option<(RedisConn, tokio::sync::watch::Receiver<bool>)>, StartError> {
     if !cfg.uses_redis() {
         return Ok(None);
     }
-    let (conn, follow) = crate::storage::redis_conn::connect(&cfg.redis)?;
+    let (conn, follow) = crate::storage::redis_conn::connect(&cfg.redis).await?;
     tasks.extend(follow);
     let (task, up) = crate::storage::redis_health::monitor(conn.clone());
     tasks.push(Box::pin(task));
@@ -160,7 +160,7 @@ pub async fn hub(
         StoreBackend::Redis => {
             let conn = shared(redis)?;
             // Blocking reads get a connection of their own: they would stall the shared one.
-            let (blocking, follow) = crate::storage::redis_conn::connect(&cfg.redis)?;
+            let (blocking, follow) = crate::storage::redis_conn::connect(&cfg.redis).await?;
             tasks.extend(follow);
             let prefix = &cfg.redis.key_prefix;
             let log =

@@ -121,7 +121,7 @@ impl App {
         let fds = listen::fd_limit::raise();
         tracing::debug!(open_files_limit = fds, "file descriptor limit");
         let mut tasks = Vec::new();
-        let (redis, redis_up) = components::redis(&config, &mut tasks)?.unzip();
+        let (redis, redis_up) = components::redis(&config, &mut tasks).await?.unzip();
         let guard = server::Guard {
             auth: security::authenticator(&config)?,
             tls: security::tls(&config)?,

@@ -76,12 +76,13 @@ pub type Connected = (
     Option<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>,
 );
 
-/// The handle for `[redis]`: a lazy manager for `redis.url`, or one that Sentinel directs.
-pub fn connect(cfg: &RedisConfig) -> Result<Connected, ConfigError> {
+/// The handle for `[redis]`: a lazy manager for `redis.url`, or one that Sentinel directs (the
+/// sentinels are asked once before this returns).
+pub async fn connect(cfg: &RedisConfig) -> Result<Connected, ConfigError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let tls = tls_roots(cfg)?;
     if cfg.uses_sentinel() {
-        let (conn, follow) = super::redis_sentinel::follow(cfg, tls)?;
+        let (conn, follow) = super::redis_sentinel::follow(cfg, tls).await?;
         return Ok((conn, Some(Box::pin(follow))));
     }
     let url = cfg

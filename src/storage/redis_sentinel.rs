@@ -73,47 +73,62 @@ fn client(
     Ok((b.build().map_err(bad("redis.sentinels"))?, db))
 }
 
-/// A handle with no master yet, and the task that finds it and follows failovers (runs until
-/// aborted).
-pub fn follow(
+/// The sentinels asked, and the master they named last.
+struct Follower {
+    sentinels: SentinelClient,
+    handle: RedisConn,
+    cfg: RedisConfig,
+    master: Option<String>,
+    failing: bool,
+}
+
+impl Follower {
+    /// Asks the sentinels once; points the handle at the master when it moved.
+    async fn ask(&mut self) {
+        let limit = Duration::from_millis(self.cfg.timeout_ms);
+        let found = match tokio::time::timeout(limit, self.sentinels.async_get_client()).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(e)) => return warn_once(&mut self.failing, &format!("{:?}", e.kind())),
+            Err(_) => return warn_once(&mut self.failing, "timed out"),
+        };
+        self.failing = false;
+        let addr = found.get_connection_info().addr().to_string();
+        if self.master.as_deref() == Some(addr.as_str()) {
+            return;
+        }
+        match manager(found, &self.cfg) {
+            Ok(m) => {
+                self.handle.replace(m);
+                tracing::info!(master = %addr, "redis master found through sentinel");
+                self.master = Some(addr);
+            }
+            Err(e) => tracing::warn!(error = ?e.kind(), "cannot connect to the redis master"),
+        }
+    }
+}
+
+/// A handle on the master the sentinels name now (none yet if they do not answer), and the
+/// task that follows failovers (runs until aborted).
+pub async fn follow(
     cfg: &RedisConfig,
     tls: Option<TlsCertificates>,
 ) -> Result<(RedisConn, impl Future<Output = ()> + Send + 'static), ConfigError> {
-    let (mut sentinels, db) = client(cfg, tls)?;
+    let (sentinels, db) = client(cfg, tls)?;
     let conn = RedisConn::unresolved(db);
-    let (handle, cfg) = (conn.clone(), cfg.clone());
+    let mut follower = Follower {
+        sentinels,
+        handle: conn.clone(),
+        cfg: cfg.clone(),
+        master: None,
+        failing: false,
+    };
+    follower.ask().await;
     let task = async move {
-        let limit = Duration::from_millis(cfg.timeout_ms);
-        let (mut master, mut failing) = (None::<String>, false);
         let mut tick = tokio::time::interval(EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let asked = tokio::time::timeout(limit, sentinels.async_get_client()).await;
-            let found = match asked {
-                Ok(Ok(client)) => client,
-                Ok(Err(e)) => {
-                    warn_once(&mut failing, &format!("{:?}", e.kind()));
-                    continue;
-                }
-                Err(_) => {
-                    warn_once(&mut failing, "timed out");
-                    continue;
-                }
-            };
-            failing = false;
-            let addr = found.get_connection_info().addr().to_string();
-            if master.as_deref() == Some(addr.as_str()) {
-                continue;
-            }
-            match manager(found, &cfg) {
-                Ok(m) => {
-                    handle.replace(m);
-                    tracing::info!(master = %addr, "redis master found through sentinel");
-                    master = Some(addr);
-                }
-                Err(e) => tracing::warn!(error = ?e.kind(), "cannot connect to the redis master"),
-            }
+            follower.ask().await;
         }
     };
     Ok((conn, task))

@@ -11,11 +11,30 @@ use std::{
     time::{Duration, Instant},
 };
 
+/// What kind of server runs.
+#[derive(Clone, Debug)]
+pub enum Mode {
+    /// Plain TCP.
+    Plain,
+    /// TLS only (no plain port), with these PEM files; clients need no certificate.
+    Tls {
+        cert: PathBuf,
+        key: PathBuf,
+        ca: PathBuf,
+    },
+    /// A replica of the server on this port.
+    ReplicaOf(u16),
+    /// A Sentinel monitoring the master on this port as `mymaster` (quorum 1, down after
+    /// 500 ms), so a test can watch a failover.
+    Sentinel(u16),
+}
+
 /// A running (or killed) local Redis.
 pub struct RedisServer {
     port: u16,
     dir: PathBuf,
     append_only: bool,
+    mode: Mode,
     running: Option<(Child, i32)>,
 }
 
@@ -28,12 +47,18 @@ impl RedisServer {
     /// Starts a server on a free port, data in a fresh temporary directory; with AOF
     /// (`appendfsync always`) when `append_only`.
     pub fn start(append_only: bool) -> RedisServer {
+        Self::start_as(append_only, Mode::Plain)
+    }
+
+    /// Starts a server of the given kind (see [`Mode`]).
+    pub fn start_as(append_only: bool, mode: Mode) -> RedisServer {
         let dir = std::env::temp_dir().join(format!("agw-redis-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("redis dir");
         let mut s = RedisServer {
             port: free_port(),
             dir,
             append_only,
+            mode,
             running: None,
         };
         s.restart();
@@ -61,16 +86,65 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
+    /// The port it listens on (TLS or plain).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The arguments for its mode (a Sentinel's config file comes first).
+    fn args(&self) -> Vec<String> {
+        let aof = if self.append_only { "yes" } else { "no" };
+        let port = self.port.to_string();
+        let data = ["--save", "", "--appendonly", aof, "--appendfsync", "always"];
+        let mut args: Vec<String> = Vec::new();
+        if let Mode::Sentinel(master) = &self.mode {
+            let conf = self.dir.join("sentinel.conf");
+            let text = format!(
+                "sentinel monitor mymaster 127.0.0.1 {master} 1\n\
+                 sentinel down-after-milliseconds mymaster 500\n\
+                 sentinel failover-timeout mymaster 2000\n"
+            );
+            std::fs::write(&conf, text).expect("sentinel.conf");
+            args.push(conf.display().to_string());
+            args.push("--sentinel".into());
+        } else {
+            args.extend(data.iter().map(|a| a.to_string()));
+        }
+        args.extend([
+            "--port".into(),
+            port.clone(),
+            "--bind".into(),
+            "127.0.0.1".into(),
+        ]);
+        match &self.mode {
+            Mode::Tls { cert, key, ca } => {
+                let files = [
+                    ("--tls-cert-file", cert),
+                    ("--tls-key-file", key),
+                    ("--tls-ca-cert-file", ca),
+                ];
+                args.extend(["--port".into(), "0".into(), "--tls-port".into(), port]);
+                for (flag, file) in files {
+                    args.extend([flag.to_string(), file.display().to_string()]);
+                }
+                args.extend(["--tls-auth-clients".into(), "no".into()]);
+            }
+            Mode::ReplicaOf(master) => {
+                args.extend(["--replicaof".into(), "127.0.0.1".into(), master.to_string()]);
+            }
+            Mode::Plain | Mode::Sentinel(_) => {}
+        }
+        args
+    }
+
     /// (Re)starts the server on its port and directory and waits until it accepts connections.
     pub fn restart(&mut self) {
-        let aof = if self.append_only { "yes" } else { "no" };
         let script = "redis-server \"$@\" >/dev/null 2>&1 & r=$!; echo $r; \
             while kill -0 \"$WATCH\" 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 0.3; done; \
             kill -9 $r 2>/dev/null; kill -0 \"$WATCH\" 2>/dev/null || rm -rf \"$DATA\"";
         let mut child = Command::new("sh")
             .args(["-c", script, "sh"])
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", aof, "--appendfsync", "always"])
+            .args(self.args())
             .arg("--dir")
             .arg(&self.dir)
             .env("WATCH", std::process::id().to_string())

@@ -25,6 +25,7 @@ mod owners;
 mod polyglot;
 mod probe;
 mod redis_events;
+mod redis_managed;
 mod redis_replicas;
 mod resilience;
 mod sandbox;

@@ -15,6 +15,7 @@ async fn replica(url: &str, prefix: &str, per_minute: u32, burst: u32) -> RateLi
         timeout_ms: 500,
         ..Default::default()
     })
+    .await
     .expect("redis config");
     RateLimiter::new(RateLimitConfig {
         per_minute: per_minute / 2,

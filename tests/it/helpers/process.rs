@@ -26,8 +26,8 @@ fn field(line: &str, name: &str) -> Option<String> {
 }
 
 impl GatewayProcess {
-    /// Starts the binary against `upstream_url` with extra `ATELIO_GATEWAY__…` settings.
-    pub fn start(upstream_url: &str, extra: &[(&str, String)]) -> GatewayProcess {
+    /// The binary's command against `upstream_url` with extra `ATELIO_GATEWAY__…` settings.
+    fn command(upstream_url: &str, extra: &[(&str, String)]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_atelio-gateway"));
         cmd.env_clear()
             .env("ATELIO_GATEWAY__SERVER__GRPC_ADDR", "127.0.0.1:0")
@@ -43,6 +43,36 @@ impl GatewayProcess {
         for (k, v) in extra {
             cmd.env(k, v);
         }
+        cmd
+    }
+
+    /// Runs the binary expecting it to refuse to start: its exit status and stderr (panics if
+    /// it is still running after 30 s).
+    pub fn start_refused(
+        upstream_url: &str,
+        extra: &[(&str, String)],
+    ) -> (std::process::ExitStatus, String) {
+        let mut cmd = Self::command(upstream_url, extra);
+        let mut child = cmd.stderr(Stdio::piped()).spawn().expect("gateway starts");
+        let until = std::time::Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(s) = child.try_wait().expect("wait") {
+                break s;
+            }
+            if std::time::Instant::now() > until {
+                let _ = child.kill();
+                panic!("the gateway started instead of refusing");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err).ok();
+        (status, err)
+    }
+
+    /// Starts the binary against `upstream_url` with extra `ATELIO_GATEWAY__…` settings.
+    pub fn start(upstream_url: &str, extra: &[(&str, String)]) -> GatewayProcess {
+        let mut cmd = Self::command(upstream_url, extra);
         let mut child = cmd.spawn().expect("gateway starts");
         let stdout = child.stdout.take().expect("stdout");
         let lines = Arc::new(Mutex::new(Vec::new()));
