@@ -24,6 +24,7 @@ Run it through scripts/check-chart (which provides the virtualenv). Exit code 0 
 from __future__ import annotations
 
 import base64
+import json
 import copy
 import re
 import shutil
@@ -505,6 +506,35 @@ def rule_redis_url_only_from_secret_and_only_on_redis(ctx: Context, sc: Scenario
         ctx.check("ATELIO_GATEWAY__REDIS__URL" not in env, f"{ps} no redis env without redis")
 
 
+def rule_managed_redis_ca_and_sentinel_wired(ctx: Context, sc: Scenario) -> None:
+    """rediss:// with a private CA: the CA Secret mounted read-only and named as [redis] ca_file.
+    Sentinel: the sentinels from the Secret key redis-sentinels, the master name in config.toml."""
+    ps, r = sc.ps, sc.values["store"]["redis"]
+    redis_cfg = sc.cfg.get("redis", {})
+    if sc.backend == "redis" and r["caSecret"]["name"]:
+        mount = sc.mounts.get("/etc/atelio-gateway/redis-ca", {})
+        vol = (sc.vols.get(mount.get("name", ""), {}).get("secret") or {})
+        ctx.check(mount.get("readOnly") is True and vol.get("secretName") == r["caSecret"]["name"],
+                  f"{ps} redis CA Secret mounted read-only", str(mount))
+        ctx.check(redis_cfg.get("ca_file") == f"/etc/atelio-gateway/redis-ca/{r['caSecret']['key']}",
+                  f"{ps} [redis] ca_file names the mounted CA", str(redis_cfg))
+    else:
+        ctx.check("ca_file" not in redis_cfg, f"{ps} no redis ca_file without a CA Secret")
+    env = sc.env.get("ATELIO_GATEWAY__REDIS__SENTINELS")
+    if sc.backend == "redis" and r["sentinelMaster"]:
+        ref = ((env or {}).get("valueFrom") or {}).get("secretKeyRef") or {}
+        ctx.check(ref == {"name": sc.secret_name, "key": "redis-sentinels"},
+                  f"{ps} sentinels from the Secret key redis-sentinels", str(ref))
+        ctx.check(redis_cfg.get("sentinel_master") == r["sentinelMaster"],
+                  f"{ps} [redis] sentinel_master from values", str(redis_cfg))
+        if not sc.values["existingSecret"] and sc.chart_secrets:
+            raw = sc.chart_secrets[0]["data"].get("redis-sentinels", "")
+            listed = json.loads(base64.b64decode(raw)) if raw else None
+            ctx.check(listed == r["sentinels"], f"{ps} chart Secret lists the sentinels", str(listed))
+    else:
+        ctx.check(env is None and "sentinel_master" not in redis_cfg, f"{ps} no Sentinel wiring without sentinelMaster")
+
+
 def rule_data_on_pvc_only_for_persistent_sqlite(ctx: Context, sc: Scenario) -> None:
     ps, values = sc.ps, sc.values
     pvcs = find(sc.docs, "PersistentVolumeClaim")
@@ -629,6 +659,7 @@ SCENARIO_RULES: tuple[Callable[[Context, Scenario], bool | None], ...] = (
     rule_config_mounted_and_named_by_env,
     rule_secrets_volume_uses_chart_or_existing_secret,
     rule_redis_url_only_from_secret_and_only_on_redis,
+    rule_managed_redis_ca_and_sentinel_wired,
     rule_data_on_pvc_only_for_persistent_sqlite,
     rule_service_exposes_three_named_ports,
     rule_ingress_only_webhooks_path_on_webhook_port,
