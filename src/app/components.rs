@@ -126,7 +126,7 @@ pub async fn redis(
     if !cfg.uses_redis() {
         return Ok(None);
     }
-    let (conn, follow) = crate::storage::redis_conn::connect(&cfg.redis).await?;
+    let (conn, follow) = crate::storage::redis_connect::connect(&cfg.redis).await?;
     tasks.extend(follow);
     let (task, up) = crate::storage::redis_health::monitor(conn.clone());
     tasks.push(Box::pin(task));
@@ -160,7 +160,7 @@ pub async fn hub(
         StoreBackend::Redis => {
             let conn = shared(redis)?;
             // Blocking reads get a connection of their own: they would stall the shared one.
-            let (blocking, follow) = crate::storage::redis_conn::connect(&cfg.redis).await?;
+            let (blocking, follow) = crate::storage::redis_connect::connect(&cfg.redis).await?;
             tasks.extend(follow);
             let prefix = &cfg.redis.key_prefix;
             let log =

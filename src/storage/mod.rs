@@ -3,6 +3,7 @@
 //! connection, run by its callers when free and by a database thread under contention, with
 //! group commit and checkpoints off the callers' path.
 pub mod redis_conn;
+pub mod redis_connect;
 pub mod redis_health;
 mod redis_sentinel;
 #[cfg(any(test, feature = "test-util"))]

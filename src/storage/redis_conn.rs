@@ -1,17 +1,15 @@
-//! The connection to the shared Redis (`[redis]`): one handle for the whole process over a
-//! multiplexed, self-reconnecting `ConnectionManager`, created lazily so the gateway starts while
-//! Redis is down and recovers by itself when it returns. `rediss://` speaks TLS (rustls),
-//! trusting `redis.ca_file` when set, else the system's roots. With Sentinel the manager is
-//! swapped whole when the master moves (`redis_sentinel`). Commands time out after
-//! `redis.timeout_ms` and are not retried here: the store reports UNAVAILABLE and the caller
-//! decides.
+//! The handle on the shared Redis: one for the whole process over a multiplexed,
+//! self-reconnecting `ConnectionManager`, created lazily so the gateway starts while Redis is
+//! down and recovers by itself when it returns; with Sentinel the manager is swapped whole when
+//! the master moves. Commands time out after `redis.timeout_ms` and are not retried here: the
+//! store reports UNAVAILABLE and the caller decides. `redis_connect` builds it from `[redis]`.
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::{Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, RedisResult, Value};
 
-use crate::config::{ConfigError, RedisConfig};
+use crate::config::RedisConfig;
 
 /// The process's Redis connection; clones share it (and its swaps).
 #[derive(Clone)]
@@ -36,6 +34,12 @@ impl RedisConn {
             db,
             current: Arc::new(RwLock::new(None)),
         }
+    }
+
+    /// The same handle, reporting `db` as its database.
+    pub(super) fn on_db(mut self, db: i64) -> RedisConn {
+        self.db = db;
+        self
     }
 
     /// Directs every clone to `m` from the next command on.
@@ -70,35 +74,6 @@ impl ConnectionLike for RedisConn {
     }
 }
 
-/// What `connect` yields: the handle and, with Sentinel, the task that follows the master.
-pub type Connected = (
-    RedisConn,
-    Option<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>,
-);
-
-/// The handle for `[redis]`: a lazy manager for `redis.url`, or one that Sentinel directs (the
-/// sentinels are asked once before this returns).
-pub async fn connect(cfg: &RedisConfig) -> Result<Connected, ConfigError> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let tls = tls_roots(cfg)?;
-    if cfg.uses_sentinel() {
-        let (conn, follow) = super::redis_sentinel::follow(cfg, tls).await?;
-        return Ok((conn, Some(Box::pin(follow))));
-    }
-    let url = cfg
-        .url()
-        .ok_or_else(|| ConfigError::new("redis.url", "required when a store is \"redis\""))?;
-    let bad = |e: RedisError| ConfigError::new("redis.url", format!("{:?}", e.kind()));
-    let client = match tls {
-        Some(certs) => redis::Client::build_with_tls(url.expose(), certs).map_err(bad)?,
-        None => redis::Client::open(url.expose()).map_err(bad)?,
-    };
-    let db = client.get_connection_info().redis_settings().db();
-    let mut conn = RedisConn::from(manager(client, cfg).map_err(bad)?);
-    conn.db = db;
-    Ok((conn, None))
-}
-
 /// A lazy, self-reconnecting manager for `client` under `cfg`'s timeout.
 pub(super) fn manager(client: redis::Client, cfg: &RedisConfig) -> RedisResult<ConnectionManager> {
     let timeout = Duration::from_millis(cfg.timeout_ms);
@@ -108,18 +83,4 @@ pub(super) fn manager(client: redis::Client, cfg: &RedisConfig) -> RedisResult<C
         .set_number_of_retries(1)
         .set_max_delay(Duration::from_millis(500));
     ConnectionManager::new_lazy_with_config(client, config)
-}
-
-/// The CA of `redis.ca_file`, for TLS connections (`None`: the system's roots).
-fn tls_roots(cfg: &RedisConfig) -> Result<Option<redis::TlsCertificates>, ConfigError> {
-    let Some(path) = &cfg.ca_file else {
-        return Ok(None);
-    };
-    let pem = std::fs::read(path).map_err(|e| {
-        ConfigError::new("redis.ca_file", format!("cannot read file: {}", e.kind()))
-    })?;
-    Ok(Some(redis::TlsCertificates {
-        client_tls: None,
-        root_cert: Some(pem),
-    }))
 }

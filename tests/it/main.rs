@@ -13,6 +13,7 @@ mod customer_kyc;
 mod customers;
 mod errors;
 mod event_stream;
+mod grpc_limits;
 mod house;
 mod idempotency;
 mod logs;

@@ -10,7 +10,7 @@ use crate::deadline::Deadline;
 use crate::storage::redis_server::RedisServer;
 
 async fn replica(url: &str, prefix: &str, per_minute: u32, burst: u32) -> RateLimiter {
-    let conn = crate::storage::redis_conn::connect(&crate::config::RedisConfig {
+    let conn = crate::storage::redis_connect::connect(&crate::config::RedisConfig {
         url: Some(crate::config::Secret::new(url)),
         timeout_ms: 500,
         ..Default::default()
