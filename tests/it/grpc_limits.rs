@@ -105,3 +105,83 @@ async fn a_tls_handshake_that_never_begins_is_cut() {
     let closed = tokio::time::timeout(PATIENCE, tcp.read_to_end(&mut buf)).await;
     assert!(closed.is_ok(), "the silent TLS client was not cut");
 }
+
+#[tokio::test]
+async fn a_stream_on_a_connection_older_than_max_connection_age_is_ended() {
+    let app = spawn_app_with(|c| {
+        c.server.max_connection_age_s = 1;
+        c.server.max_connection_age_grace_s = 1;
+    })
+    .await;
+    let req = pb::SubscribeVerificationEventsRequest {
+        filter: None,
+        start: Some(Start::FromNow(true)),
+    };
+    let mut stream = app
+        .events()
+        .subscribe_verification_events(req)
+        .await
+        .unwrap()
+        .into_inner();
+    // Heartbeats flow every 200 ms; the stream ends once the connection's age and grace pass.
+    let ended = tokio::time::timeout(PATIENCE, async {
+        while let Some(Ok(_)) = tokio_stream::StreamExt::next(&mut stream).await {}
+    });
+    ended.await.expect("the aged connection was closed");
+}
+
+#[tokio::test]
+async fn an_http2_peer_that_never_answers_pings_is_closed() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app_with(|c| {
+        c.server.keepalive_interval_ms = 200;
+        c.server.keepalive_timeout_ms = 200;
+    })
+    .await;
+    let mut tcp = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    // The HTTP/2 preface and an empty SETTINGS frame; then silence, PINGs unanswered.
+    tcp.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let closed = tokio::time::timeout(PATIENCE, tcp.read_to_end(&mut buf)).await;
+    assert!(closed.is_ok(), "the silent peer was not closed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_file_descriptors_the_accept_loop_backs_off_and_recovers() {
+    use crate::helpers::{FakeUpstream, process::GatewayProcess, signing::post_signed};
+    let upstream = FakeUpstream::start().await;
+    let gw = GatewayProcess::start_with_fd_limit(&upstream.base_url(), &[], 96);
+    let addr = gw
+        .webhook_url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let mut held = Vec::new();
+    for _ in 0..150 {
+        if let Ok(c) = tokio::net::TcpStream::connect(&addr).await {
+            held.push(c);
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(held);
+    let event = serde_json::json!({ "event": "kyc.verification.success",
+        "customer_id": "2df10ec1-130f-41bb-b0cf-f3af48350eb7", "occurred_at": "2024-05-01T10:00:00Z" });
+    let client = reqwest::Client::new();
+    let until = tokio::time::Instant::now() + PATIENCE;
+    while post_signed(&client, &gw.webhook_url, &event).await.0 != 200 {
+        assert!(
+            tokio::time::Instant::now() < until,
+            "ingest never recovered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let log = gw.kill();
+    assert!(
+        log.contains("accept failed; backing off"),
+        "EMFILE was hit and backed off:\n{log}"
+    );
+}

@@ -72,7 +72,37 @@ impl GatewayProcess {
 
     /// Starts the binary against `upstream_url` with extra `ATELIO_GATEWAY__…` settings.
     pub fn start(upstream_url: &str, extra: &[(&str, String)]) -> GatewayProcess {
+        Self::spawn(Self::command(upstream_url, extra))
+    }
+
+    /// Same, with at most `files` open file descriptors (soft and hard limit).
+    #[allow(unsafe_code)]
+    pub fn start_with_fd_limit(
+        upstream_url: &str,
+        extra: &[(&str, String)],
+        files: u64,
+    ) -> GatewayProcess {
+        use std::os::unix::process::CommandExt;
         let mut cmd = Self::command(upstream_url, extra);
+        let lim = libc::rlimit {
+            rlim_cur: files,
+            rlim_max: files,
+        };
+        // SAFETY: between fork and exec only setrlimit(2) runs, which is async-signal-safe and
+        // reads a value copied into the closure.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+        Self::spawn(cmd)
+    }
+
+    fn spawn(mut cmd: Command) -> GatewayProcess {
         let mut child = cmd.spawn().expect("gateway starts");
         let stdout = child.stdout.take().expect("stdout");
         let lines = Arc::new(Mutex::new(Vec::new()));
