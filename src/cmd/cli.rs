@@ -96,6 +96,9 @@ pub struct SandboxArgs {
     /// Fault: probability that an accepted webhook is delivered twice.
     #[arg(long = "sandbox-duplicate-rate", default_value_t = 0.0)]
     pub duplicate_rate: f64,
+    /// Fault: probability that a webhook is silently never delivered (no attempt, no retry).
+    #[arg(long = "sandbox-webhook-loss-rate", default_value_t = 0.0)]
+    pub webhook_loss_rate: f64,
     /// Fault: probability that a webhook is held back so later ones overtake it.
     #[arg(long = "sandbox-reorder-rate", default_value_t = 0.0)]
     pub reorder_rate: f64,
@@ -184,6 +187,7 @@ impl SandboxArgs {
                 burst_every: self.burst.map_or(0, |b| b.0),
                 burst_len: self.burst.map_or(0, |b| b.1),
                 duplicate_rate: self.duplicate_rate.clamp(0.0, 1.0),
+                webhook_loss_rate: self.webhook_loss_rate.clamp(0.0, 1.0),
                 reorder_rate: self.reorder_rate.clamp(0.0, 1.0),
                 reorder_delay: std::time::Duration::from_millis(300),
                 lose_answer_rate: self.lose_answer_rate.clamp(0.0, 1.0),

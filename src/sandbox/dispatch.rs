@@ -63,6 +63,11 @@ impl Sandbox {
 
     async fn deliver(&self, sub: &Subscription, body: Bytes) {
         let f = self.faults();
+        if f.webhook_loss_rate > 0.0 && rand::random::<f64>() < f.webhook_loss_rate {
+            // Lost for good: the receiver never hears of it; only a read tells the outcome.
+            tracing::debug!(subscription = %sub.id, "sandbox webhook lost (fault switch)");
+            return;
+        }
         if f.reorder_rate > 0.0 && rand::random::<f64>() < f.reorder_rate {
             // Later events overtake this one (Atelio promises no order).
             tokio::time::sleep(f.reorder_delay).await;

@@ -36,6 +36,9 @@ pub struct Faults {
     pub burst_len: u64,
     /// Probability that an accepted webhook is delivered a second time.
     pub duplicate_rate: f64,
+    /// Probability that a webhook delivery is silently never sent (no attempt, no retry), as an
+    /// outage longer than Atelio's retries or a misconfigured subscription would lose it.
+    pub webhook_loss_rate: f64,
     /// Probability that a webhook is held back (`reorder_delay`) so later ones overtake it.
     pub reorder_rate: f64,
     /// How long a reordered webhook is held back.
@@ -57,6 +60,7 @@ impl Faults {
             || self.drop_rate > 0.0
             || self.burst_every > 0
             || self.duplicate_rate > 0.0
+            || self.webhook_loss_rate > 0.0
             || self.reorder_rate > 0.0
             || self.lose_answer_rate > 0.0
             || self.slow_answer_rate > 0.0

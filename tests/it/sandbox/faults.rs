@@ -188,6 +188,35 @@ async fn a_duplicate_rate_of_one_delivers_every_webhook_twice() {
 }
 
 #[tokio::test]
+async fn a_webhook_loss_rate_of_one_delivers_nothing_while_the_outcome_is_readable() {
+    use super::api::{create, start_kyc};
+    use crate::helpers::emulator::receiver;
+    let emu = Emulator::start(with(Faults {
+        webhook_loss_rate: 1.0,
+        ..Default::default()
+    }))
+    .await;
+    let (url, mut rx) = receiver(&[]).await;
+    emu.handle.subscribe(&url, &["kyc.*"]);
+    let id = create(&emu, "123-45-6789").await;
+    start_kyc(&emu, &id).await;
+    let path = format!(
+        "/customers/{id}/verification-kyc?program_id={}",
+        emulator::PROGRAM
+    );
+    let until = tokio::time::Instant::now() + Duration::from_secs(20);
+    while emu.call("GET", &path, None).await.1["kyc_status"] != "passed" {
+        assert!(
+            tokio::time::Instant::now() < until,
+            "the outcome never came"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let late = tokio::time::timeout(Duration::from_millis(1_000), rx.recv()).await;
+    assert!(late.is_err(), "a lost webhook was delivered: {late:?}");
+}
+
+#[tokio::test]
 async fn a_lost_answer_is_committed_though_the_client_sees_a_broken_connection() {
     let emu = Emulator::start(with(Faults {
         lose_answer_rate: 1.0,
