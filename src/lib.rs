@@ -43,8 +43,8 @@
 //! Flows: [`grpc`] (the edge), [`domain`] (validated values, no IO), [`idempotency`] (records
 //! and their stores), [`upstream`] (the way out), [`webhook`] and [`events`] (the way in).
 //! Infrastructure: [`app`] (assembly, listeners, health, shutdown), [`config`] (one typed tree;
-//! `config.default.toml` documents every key), [`auth`], [`storage`] (SQLite actor, Redis
-//! connection), [`telemetry`] (logs, traces), [`metrics`] (Prometheus), [`deadline`],
+//! `config.default.toml` documents every key), [`auth`], [`admission`] (gRPC overload bounds),
+//! [`reload`] (files reloaded without a restart), [`storage`] (SQLite actor, Redis connection), [`telemetry`] (logs, traces), [`metrics`] (Prometheus), [`deadline`],
 //! [`uncertain`], [`clock`], [`atelio_json`], [`status_info`], [`proto`] (generated code).
 //! Products: [`sandbox`] (the Atelio emulator) and [`cmd`] (the subcommands; `main.rs` only
 //! parses and dispatches).
@@ -65,6 +65,7 @@ pub mod grpc;
 pub mod idempotency;
 pub mod metrics;
 pub mod proto;
+pub mod reload;
 pub mod sandbox;
 pub mod status_info;
 pub mod storage;

@@ -98,7 +98,7 @@ fn shed(reason: &'static str, key: &'static str) -> http::Response<tonic::body::
 fn caller<B>(req: &http::Request<B>) -> Arc<str> {
     req.extensions()
         .get::<crate::auth::Caller>()
-        .map_or_else(|| Arc::from("anonymous"), |c| c.0.clone())
+        .map_or_else(|| Arc::from(crate::auth::ANONYMOUS_CALLER), |c| c.0.clone())
 }
 
 type Answer<E> = BoxFuture<'static, Result<http::Response<tonic::body::Body>, E>>;

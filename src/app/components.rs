@@ -3,7 +3,7 @@
 //! log behind the hub, and their background maintenance loops.
 use std::{sync::Arc, time::Duration};
 
-use crate::storage::RedisConn;
+use crate::storage::redis_connect::Connected;
 
 use super::{StartError, lifecycle::Closer};
 use crate::config::{Config, Credentials, StoreBackend};
@@ -24,14 +24,14 @@ use crate::upstream::retry::{RetryBudget, RetryPolicy};
 pub async fn idempotency(
     cfg: &Config,
     clock: Arc<dyn WallClock>,
-    redis: Option<&RedisConn>,
+    redis: Option<&Connected>,
     closers: &mut Vec<Closer>,
 ) -> Result<Idempotency, StartError> {
     let c = &cfg.idempotency;
     let store: Arc<dyn IdempotencyStore> = match c.store {
         StoreBackend::Memory => Arc::new(MemoryStore::new(c.memory_max_records, clock)),
         StoreBackend::Redis => Arc::new(RedisStore::new(
-            shared(redis)?,
+            shared(redis)?.shared.clone(),
             &cfg.redis.key_prefix,
             clock,
         )),
@@ -53,7 +53,7 @@ pub async fn idempotency(
 pub fn upstream(
     cfg: &Config,
     creds: &Credentials,
-    redis: Option<&RedisConn>,
+    redis: Option<&Connected>,
 ) -> Result<Upstream, StartError> {
     let client = AtelioClient::new(&cfg.upstream, creds)
         .map_err(|e| StartError::server("upstream client", e))?;
@@ -75,7 +75,7 @@ pub fn upstream(
     let limiter = if r.shared {
         let prefix = &cfg.redis.key_prefix;
         limiter.with_shared(SharedBudget::new(
-            shared(redis)?,
+            shared(redis)?.shared.clone(),
             prefix,
             r.per_minute,
             r.burst,
@@ -117,34 +117,32 @@ pub async fn purge_loop(store: Arc<dyn IdempotencyStore>, every: Duration) {
 /// A task to run beside the servers (aborted at shutdown).
 pub type Task = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
-/// With any Redis use: the one multiplexed connection every Redis-backed part shares, the task
-/// that PINGs it (pushed to `tasks`) and the flag health follows.
+/// With any Redis use: Redis opened once (`Connected`), its Sentinel follower and the task that
+/// PINGs it (pushed to `tasks`), and the flag health follows.
 pub async fn redis(
     cfg: &Config,
     tasks: &mut Vec<Task>,
-) -> Result<Option<(RedisConn, tokio::sync::watch::Receiver<bool>)>, StartError> {
+) -> Result<Option<(Connected, tokio::sync::watch::Receiver<bool>)>, StartError> {
     if !cfg.uses_redis() {
         return Ok(None);
     }
-    let (conn, follow) = crate::storage::redis_connect::connect(&cfg.redis).await?;
-    tasks.extend(follow);
-    let (task, up) = crate::storage::redis_health::monitor(conn.clone());
+    let mut redis = crate::storage::redis_connect::connect(&cfg.redis).await?;
+    tasks.extend(redis.follow.take());
+    let (task, up) = crate::storage::redis_health::monitor(redis.shared.clone());
     tasks.push(Box::pin(task));
-    Ok(Some((conn, up)))
+    Ok(Some((redis, up)))
 }
 
-/// The shared connection (present whenever config names a Redis part).
-fn shared(redis: Option<&RedisConn>) -> Result<RedisConn, StartError> {
-    redis
-        .cloned()
-        .ok_or_else(|| StartError::store("redis", "no connection configured"))
+/// The Redis connections (present whenever config names a Redis part).
+fn shared(redis: Option<&Connected>) -> Result<&Connected, StartError> {
+    redis.ok_or_else(|| StartError::store("redis", "no connection configured"))
 }
 
 /// The event hub over the configured log. A shared (Redis) log also yields the task that
 /// follows it, publishing other replicas' events here.
 pub async fn hub(
     cfg: &Config,
-    redis: Option<&RedisConn>,
+    redis: Option<&Connected>,
     closers: &mut Vec<Closer>,
     tasks: &mut Vec<Task>,
 ) -> Result<Arc<Hub>, StartError> {
@@ -158,10 +156,8 @@ pub async fn hub(
     let log: Arc<dyn EventLog> = match e.store {
         StoreBackend::Memory => Arc::new(MemoryLog::new(retention, clock)),
         StoreBackend::Redis => {
-            let conn = shared(redis)?;
-            // Blocking reads get a connection of their own: they would stall the shared one.
-            let (blocking, follow) = crate::storage::redis_connect::connect(&cfg.redis).await?;
-            tasks.extend(follow);
+            let redis = shared(redis)?;
+            let (conn, blocking) = (redis.shared.clone(), redis.blocking.clone());
             let prefix = &cfg.redis.key_prefix;
             let log =
                 Arc::new(RedisLog::new(conn, prefix, retention, clock).with_blocking(blocking));

@@ -141,7 +141,7 @@ impl App {
         .with_known_owners(owners.clone());
         let hub = components::hub(&config, redis.as_ref(), &mut closers, &mut tasks).await?;
         let webhook_state = Arc::new(WebhookState {
-            secrets: Arc::new(Secrets::load(&config.webhook)?),
+            secrets: Arc::new(Secrets::new(&creds.webhook_secrets, &config.webhook)),
             hub: hub.clone(),
             counters: Arc::new(WebhookCounters::default()),
             owners,

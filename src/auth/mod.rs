@@ -17,6 +17,9 @@ use http::HeaderMap;
 use crate::config::{AuthConfig, CallerEntry, ConfigError};
 pub use table::{CallerRights, CallerTable};
 
+/// Caller name when caller authentication is off (or a path is open).
+pub const ANONYMOUS_CALLER: &str = "anonymous";
+
 /// The authenticated caller of one request (in the request extensions).
 #[derive(Clone, Debug)]
 pub struct Caller(pub Arc<str>);
@@ -151,35 +154,15 @@ impl Authenticator {
     }
 }
 
-/// Polls the tokens file every `every` and reloads when its contents change. Runs until
-/// aborted. A failed reload is logged (without contents) and counted; the old table stays.
+/// Polls the tokens file every `every` and reloads when its contents change (`crate::reload`).
+/// Runs until aborted. A failed reload is logged (without contents) and counted; the old table
+/// stays.
 pub async fn watch(auth: Arc<Authenticator>, every: std::time::Duration) {
     let Some(path) = auth.file().map(PathBuf::from) else {
         return;
     };
-    let fingerprint = |p: &PathBuf| std::fs::read(p).ok().map(|b| table::digest_bytes(&b));
-    let mut seen = fingerprint(&path);
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        let now = fingerprint(&path);
-        if now == seen {
-            continue;
-        }
-        seen = now;
-        let reloads = &crate::metrics::get().auth_reloads;
-        match auth.reload() {
-            Ok(n) => {
-                reloads.with_label_values(&["loaded"]).inc();
-                tracing::info!(callers = n, "caller tokens reloaded");
-            }
-            Err(e) => {
-                reloads.with_label_values(&["invalid"]).inc();
-                tracing::error!(error = %e, "caller tokens file refused; previous callers stay");
-            }
-        }
-    }
+    let outcomes = &crate::metrics::get().auth_reloads;
+    crate::reload::watch_file(&path, every, "auth.tokens_file", outcomes, || auth.reload()).await;
 }
 
 /// `watch` when there is an authenticator; returns at once otherwise.

@@ -39,8 +39,7 @@ pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 /// Response metadata marking an answer recovered after an earlier attempt's answer was lost.
 pub const RECOVERED_HEADER: &str = "idempotent-recovered";
 
-/// Caller name when caller authentication is off.
-pub const ANONYMOUS_CALLER: &str = "anonymous";
+pub use crate::auth::ANONYMOUS_CALLER;
 
 /// What every service shares: the upstream pipeline, the idempotency step and call defaults.
 #[derive(Clone)]

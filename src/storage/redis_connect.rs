@@ -6,20 +6,31 @@ use redis::RedisError;
 use super::redis_conn::{RedisConn, manager};
 use crate::config::{ConfigError, RedisConfig};
 
-/// What `connect` yields: the handle and, with Sentinel, the task that follows the master.
-pub type Connected = (
-    RedisConn,
-    Option<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>,
-);
+/// The shared Redis, opened once: the connection every Redis-backed part shares, one of its own
+/// for blocking reads (they would stall the shared one), and, with Sentinel, the task that
+/// points both at the master (run it beside the servers).
+pub struct Connected {
+    /// Shared by the stores and the rate limit.
+    pub shared: RedisConn,
+    /// For blocking reads (the event log's follower).
+    pub blocking: RedisConn,
+    /// Sentinel's follower, if the master is found through Sentinel.
+    pub follow: Option<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>,
+}
 
-/// The handle for `[redis]`: a lazy manager for `redis.url`, or one that Sentinel directs (the
-/// sentinels are asked once before this returns).
+/// Opens `[redis]`: lazy managers for `redis.url`, or ones Sentinel directs (the sentinels are
+/// asked once before this returns).
 pub async fn connect(cfg: &RedisConfig) -> Result<Connected, ConfigError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let tls = tls_roots(cfg)?;
     if cfg.uses_sentinel() {
-        let (conn, follow) = super::redis_sentinel::follow(cfg, tls).await?;
-        return Ok((conn, Some(Box::pin(follow))));
+        let ([shared, blocking], follow) = super::redis_sentinel::follow(cfg, tls).await?;
+        let follow = Some(Box::pin(follow) as _);
+        return Ok(Connected {
+            shared,
+            blocking,
+            follow,
+        });
     }
     let url = cfg
         .url()
@@ -30,8 +41,16 @@ pub async fn connect(cfg: &RedisConfig) -> Result<Connected, ConfigError> {
         None => redis::Client::open(url.expose()).map_err(bad)?,
     };
     let db = client.get_connection_info().redis_settings().db();
-    let conn = RedisConn::from(manager(client, cfg).map_err(bad)?).on_db(db);
-    Ok((conn, None))
+    let handle = |c| {
+        manager(c, cfg)
+            .map(|m| RedisConn::from(m).on_db(db))
+            .map_err(bad)
+    };
+    Ok(Connected {
+        shared: handle(client.clone())?,
+        blocking: handle(client)?,
+        follow: None,
+    })
 }
 
 /// The CA of `redis.ca_file`, for TLS connections (`None`: the system's roots).

@@ -76,14 +76,15 @@ fn client(
 /// The sentinels asked, and the master they named last.
 struct Follower {
     sentinels: SentinelClient,
-    handle: RedisConn,
+    /// Every handle on the master (each with a connection of its own).
+    handles: Vec<RedisConn>,
     cfg: RedisConfig,
     master: Option<String>,
     failing: bool,
 }
 
 impl Follower {
-    /// Asks the sentinels once; points the handle at the master when it moved.
+    /// Asks the sentinels once; points every handle at the master when it moved.
     async fn ask(&mut self) {
         let limit = Duration::from_millis(self.cfg.timeout_ms);
         let found = match tokio::time::timeout(limit, self.sentinels.async_get_client()).await {
@@ -96,9 +97,14 @@ impl Follower {
         if self.master.as_deref() == Some(addr.as_str()) {
             return;
         }
-        match manager(found, &self.cfg) {
-            Ok(m) => {
-                self.handle.replace(m);
+        let managers: Result<Vec<_>, _> = (self.handles.iter())
+            .map(|_| manager(found.clone(), &self.cfg))
+            .collect();
+        match managers {
+            Ok(managers) => {
+                for (handle, m) in self.handles.iter().zip(managers) {
+                    handle.replace(m);
+                }
                 tracing::info!(master = %addr, "redis master found through sentinel");
                 self.master = Some(addr);
             }
@@ -107,17 +113,18 @@ impl Follower {
     }
 }
 
-/// A handle on the master the sentinels name now (none yet if they do not answer), and the
-/// task that follows failovers (runs until aborted).
+/// Two handles (each with a connection of its own) on the master the sentinels name now (none
+/// yet if they do not answer), and the one task that follows failovers for both (runs until
+/// aborted).
 pub async fn follow(
     cfg: &RedisConfig,
     tls: Option<TlsCertificates>,
-) -> Result<(RedisConn, impl Future<Output = ()> + Send + 'static), ConfigError> {
+) -> Result<([RedisConn; 2], impl Future<Output = ()> + Send + 'static), ConfigError> {
     let (sentinels, db) = client(cfg, tls)?;
-    let conn = RedisConn::unresolved(db);
+    let handles = [RedisConn::unresolved(db), RedisConn::unresolved(db)];
     let mut follower = Follower {
         sentinels,
-        handle: conn.clone(),
+        handles: handles.to_vec(),
         cfg: cfg.clone(),
         master: None,
         failing: false,
@@ -131,7 +138,7 @@ pub async fn follow(
             follower.ask().await;
         }
     };
-    Ok((conn, task))
+    Ok((handles, task))
 }
 
 fn warn_once(failing: &mut bool, why: &str) {

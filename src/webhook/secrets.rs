@@ -9,9 +9,7 @@ use std::{
     time::Duration,
 };
 
-use sha2::Digest;
-
-use crate::config::{ConfigError, WebhookConfig};
+use crate::config::{ConfigError, Secret, WebhookConfig};
 
 use super::verify::Verifier;
 
@@ -22,13 +20,13 @@ pub struct Secrets {
 }
 
 impl Secrets {
-    /// Loads the secrets from `sources` (inline `secrets` and `secrets_file`).
-    pub fn load(sources: &WebhookConfig) -> Result<Secrets, ConfigError> {
-        let verifier = Self::read(sources)?;
-        Ok(Secrets {
-            current: RwLock::new(Arc::new(verifier)),
+    /// The verifier for `initial` (the secrets `config::validate` read at start from
+    /// `sources`, inline `secrets` and `secrets_file`), reloadable from `sources`.
+    pub fn new(initial: &[Secret], sources: &WebhookConfig) -> Secrets {
+        Secrets {
+            current: RwLock::new(Arc::new(Verifier::new(initial, sources.tolerance()))),
             sources: sources.clone(),
-        })
+        }
     }
 
     fn read(sources: &WebhookConfig) -> Result<Verifier, ConfigError> {
@@ -54,32 +52,11 @@ impl Secrets {
     }
 }
 
-/// Polls the secrets file every `every` and reloads when its contents change; runs until
-/// aborted (returns at once without a file).
+/// Polls the secrets file every `every` and reloads when its contents change
+/// (`crate::reload`); runs until aborted (returns at once without a file).
 pub async fn watch(secrets: Arc<Secrets>, every: Duration) {
     let Some(path) = secrets.file() else { return };
-    // A digest, so the secrets are not kept twice in memory.
-    let fingerprint = |p: &PathBuf| std::fs::read(p).ok().map(sha2::Sha256::digest);
-    let mut seen = fingerprint(&path);
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        let now = fingerprint(&path);
-        if now == seen {
-            continue;
-        }
-        seen = now;
-        let reloads = &crate::metrics::get().overload.webhook_secret_reloads;
-        match secrets.reload() {
-            Ok(n) => {
-                reloads.with_label_values(&["loaded"]).inc();
-                tracing::info!(secrets = n, "webhook secrets reloaded");
-            }
-            Err(e) => {
-                reloads.with_label_values(&["invalid"]).inc();
-                tracing::error!(error = %e, "webhook secrets file refused; previous secrets stay");
-            }
-        }
-    }
+    let outcomes = &crate::metrics::get().overload.webhook_secret_reloads;
+    let reload = || secrets.reload().map_err(|e| e.to_string());
+    crate::reload::watch_file(&path, every, "webhook.secrets_file", outcomes, reload).await;
 }

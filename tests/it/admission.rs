@@ -7,10 +7,11 @@ use std::{io::Write, time::Duration};
 use atelio_gateway::config::AuthMode;
 use atelio_gateway::proto::v1 as pb;
 use pb::subscribe_verification_events_request::Start;
-use tonic::{Code, Request, Status};
+use tonic::{Code, Status};
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 use tonic_types::StatusExt;
 
+use crate::helpers::fixtures::get_customer_as as get;
 use crate::helpers::{fixtures::*, *};
 
 /// Bounds how long a test waits for the gateway to act; not a timed assertion.
@@ -34,17 +35,6 @@ pub fn assert_shed(s: &Status, key: &str) {
 fn slow_customer(app: &TestApp) {
     let slow = Reply::json(200, customer_json()).with_delay(Duration::from_millis(1_500));
     app.upstream.on_prefix("GET", "/customers/", vec![slow]);
-}
-
-fn get(token: Option<&str>) -> Request<pb::GetCustomerRequest> {
-    let mut req = Request::new(pb::GetCustomerRequest {
-        customer_id: CUSTOMER_ID.into(),
-    });
-    if let Some(t) = token {
-        let v = format!("Bearer {t}").parse().expect("ascii");
-        req.metadata_mut().insert("authorization", v);
-    }
-    req
 }
 
 /// Starts a call that stays in flight (the upstream is slow) and waits until it is.

@@ -7,6 +7,7 @@ use atelio_gateway::config::AuthMode;
 use atelio_gateway::proto::v1 as pb;
 use tonic::{Code, Request};
 
+use crate::helpers::fixtures::get_customer_as as get;
 use crate::helpers::fixtures::{CUSTOMER_ID, customer, customer_json};
 use crate::helpers::{Reply, TestApp, spawn_app_with};
 
@@ -38,17 +39,6 @@ async fn spawn(file: &Path) -> TestApp {
         c.auth.reload_interval_ms = Some(50);
     })
     .await
-}
-
-fn get(token: Option<&str>) -> Request<pb::GetCustomerRequest> {
-    let mut req = Request::new(pb::GetCustomerRequest {
-        customer_id: CUSTOMER_ID.into(),
-    });
-    if let Some(t) = token {
-        let v = format!("Bearer {t}").parse().expect("ascii");
-        req.metadata_mut().insert("authorization", v);
-    }
-    req
 }
 
 async fn code_of(app: &TestApp, token: Option<&str>) -> Code {

@@ -29,6 +29,12 @@ const RULES: &[(&str, &[&str])] = &[
         &["grpc", "app", "cmd", "upstream", "webhook"],
     ),
     ("clock", &["grpc", "app", "cmd"]),
+    (
+        "reload",
+        &[
+            "grpc", "app", "cmd", "auth", "webhook", "upstream", "events",
+        ],
+    ),
     ("metrics", &["grpc", "app", "cmd"]),
     ("status_info", &["grpc", "app", "cmd"]),
     ("sandbox", &["grpc", "app", "cmd"]),

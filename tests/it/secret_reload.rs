@@ -4,11 +4,9 @@
 use std::{path::Path, time::Duration};
 
 use atelio_gateway::config::AuthMode;
-use atelio_gateway::proto::v1 as pb;
 use serde_json::json;
-use tonic::Request;
 
-use crate::helpers::fixtures::{CUSTOMER_ID, customer_json};
+use crate::helpers::fixtures::{CUSTOMER_ID, customer_json, get_customer_as};
 use crate::helpers::{Reply, TestApp, signing, spawn_app_with};
 
 const OLD: &str = "whsec_oldOLDold0123456789abcdefABCDEF01";
@@ -83,15 +81,6 @@ async fn a_rotated_secrets_file_takes_effect_and_an_emptied_one_is_refused() {
 
 const TOKEN: &str = "reload-token-0123456789abcdef";
 
-fn get() -> Request<pb::GetCustomerRequest> {
-    let mut req = Request::new(pb::GetCustomerRequest {
-        customer_id: CUSTOMER_ID.into(),
-    });
-    let v = format!("Bearer {TOKEN}").parse().unwrap();
-    req.metadata_mut().insert("authorization", v);
-    req
-}
-
 #[tokio::test]
 async fn an_emptied_callers_file_is_refused_and_the_callers_stay() {
     let dir = tempfile::tempdir().unwrap();
@@ -110,7 +99,10 @@ async fn an_emptied_callers_file_is_refused_and_the_callers_stay() {
         "/customers/",
         vec![Reply::json(200, customer_json())],
     );
-    app.customers().get_customer(get()).await.expect("admitted");
+    app.customers()
+        .get_customer(get_customer_as(Some(TOKEN)))
+        .await
+        .expect("admitted");
     let series = &atelio_gateway::metrics::get().auth_reloads;
     let invalid = reloads(series, "invalid");
     write(&file, "");
@@ -120,7 +112,7 @@ async fn an_emptied_callers_file_is_refused_and_the_callers_stay() {
     )
     .await;
     app.customers()
-        .get_customer(get())
+        .get_customer(get_customer_as(Some(TOKEN)))
         .await
         .expect("the callers in force stay");
 }

@@ -22,11 +22,6 @@ async fn spawn_strict() -> TestApp {
     .await
 }
 
-fn webhook_addr(app: &TestApp) -> String {
-    let rest = app.webhook_url.trim_start_matches("http://");
-    rest.split('/').next().expect("host:port").to_string()
-}
-
 /// Everything the server sends until it closes the connection.
 async fn read_until_closed(tcp: &mut TcpStream) -> String {
     let mut out = Vec::new();
@@ -47,11 +42,11 @@ fn closed(reason: &str) -> u64 {
 async fn half_a_request_and_silence_are_both_timed_out_and_counted() {
     let app = spawn_strict().await;
     let (header_before, idle_before) = (closed("header_read_timeout"), closed("idle_timeout"));
-    let mut half = TcpStream::connect(webhook_addr(&app)).await.unwrap();
+    let mut half = TcpStream::connect(app.webhook_addr).await.unwrap();
     half.write_all(b"POST /webhooks/atelio HTTP/1.1\r\nHost: x\r\nBond-Sig")
         .await
         .unwrap();
-    let mut silent = TcpStream::connect(webhook_addr(&app)).await.unwrap();
+    let mut silent = TcpStream::connect(app.webhook_addr).await.unwrap();
     read_until_closed(&mut half).await;
     read_until_closed(&mut silent).await;
     assert!(closed("header_read_timeout") > header_before);
@@ -61,7 +56,7 @@ async fn half_a_request_and_silence_are_both_timed_out_and_counted() {
 #[tokio::test]
 async fn a_keep_alive_connection_idle_after_its_answer_is_closed() {
     let app = spawn_strict().await;
-    let mut tcp = TcpStream::connect(webhook_addr(&app)).await.unwrap();
+    let mut tcp = TcpStream::connect(app.webhook_addr).await.unwrap();
     tcp.write_all(b"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n")
         .await
         .unwrap();
@@ -72,7 +67,7 @@ async fn a_keep_alive_connection_idle_after_its_answer_is_closed() {
 #[tokio::test]
 async fn connections_beyond_the_cap_are_refused_and_a_freed_slot_serves_again() {
     let app = spawn_app_with(|c| c.webhook.max_connections = 2).await;
-    let addr = webhook_addr(&app);
+    let addr = app.webhook_addr;
     let refused_before = atelio_gateway::metrics::get()
         .overload
         .connections_refused
@@ -114,7 +109,7 @@ async fn tcp_request(tcp: &mut TcpStream) {
 
 /// Sends a POST's head announcing a body that never comes; returns the status line.
 async fn head_only(app: &TestApp, signature: Option<String>) -> String {
-    let mut tcp = TcpStream::connect(webhook_addr(app)).await.unwrap();
+    let mut tcp = TcpStream::connect(app.webhook_addr).await.unwrap();
     let sig = signature.map_or(String::new(), |s| format!("Bond-Signature: {s}\r\n"));
     let head = format!(
         "POST /webhooks/atelio HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
@@ -144,7 +139,7 @@ async fn a_missing_malformed_or_stale_signature_is_refused_before_the_body_is_re
 #[tokio::test]
 async fn http2_is_not_spoken_on_the_webhook_port() {
     let app = spawn_app().await;
-    let mut tcp = TcpStream::connect(webhook_addr(&app)).await.unwrap();
+    let mut tcp = TcpStream::connect(app.webhook_addr).await.unwrap();
     tcp.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
         .await
         .unwrap();

@@ -20,14 +20,14 @@ const MAX_PAUSE: Duration = Duration::from_secs(1);
 
 /// The accept loop's pause after errors that are not about one connection.
 #[derive(Debug)]
-pub struct Backoff {
+struct Backoff {
     listener: &'static str,
     pause: Duration,
 }
 
 impl Backoff {
     /// A backoff for the listener named `listener` (a metric label).
-    pub fn new(listener: &'static str) -> Backoff {
+    fn new(listener: &'static str) -> Backoff {
         Backoff {
             listener,
             pause: FIRST_PAUSE,
@@ -35,14 +35,14 @@ impl Backoff {
     }
 
     /// A connection was accepted: the next error pauses briefly again.
-    pub fn reset(&mut self) {
+    fn reset(&mut self) {
         self.pause = FIRST_PAUSE;
     }
 
     /// After a failed accept: nothing for an error about the one connection (it reset before
     /// it was accepted); otherwise counts, logs and sleeps, doubling the next pause. Out of
     /// file descriptors, retrying at once would spin a core and starve every other task.
-    pub async fn after(&mut self, e: &io::Error) {
+    async fn after(&mut self, e: &io::Error) {
         if is_connection_error(e) {
             return;
         }
@@ -134,24 +134,54 @@ pub struct Held {
     _slot: Slot,
 }
 
-/// The gRPC listener's connections: Nagle off (small frames go out at once instead of waiting
-/// for a delayed ACK), each holding a slot, accept errors backed off.
+/// A listener's accept loop: Nagle off (small frames go out at once instead of waiting for a
+/// delayed ACK), a slot per connection (one beyond the cap is closed at once), accept errors
+/// backed off. Dropping it closes the listener.
+pub struct Acceptor {
+    listener: TcpListener,
+    slots: Slots,
+    backoff: Backoff,
+}
+
+impl Acceptor {
+    /// Accepts on `listener` under `slots`.
+    pub fn new(listener: TcpListener, slots: Slots) -> Acceptor {
+        let backoff = Backoff::new(slots.listener);
+        Acceptor {
+            listener,
+            slots,
+            backoff,
+        }
+    }
+
+    /// The next connection and its slot (cancel-safe).
+    pub async fn next(&mut self) -> (TcpStream, Slot) {
+        loop {
+            match self.listener.accept().await {
+                Ok((tcp, _)) => {
+                    self.backoff.reset();
+                    let Some(slot) = self.slots.take() else {
+                        continue;
+                    };
+                    let _ = tcp.set_nodelay(true);
+                    return (tcp, slot);
+                }
+                Err(e) => self.backoff.after(&e).await,
+            }
+        }
+    }
+}
+
+/// The gRPC listener's connections, each holding its slot and its close switch.
 pub fn incoming(
     listener: TcpListener,
     slots: Slots,
 ) -> impl tokio_stream::Stream<Item = io::Result<Held>> {
     async_stream::stream! {
-        let mut backoff = Backoff::new(slots.listener);
+        let mut acceptor = Acceptor::new(listener, slots);
         loop {
-            match listener.accept().await {
-                Ok((tcp, _)) => {
-                    backoff.reset();
-                    let Some(slot) = slots.take() else { continue };
-                    let _ = tcp.set_nodelay(true);
-                    yield Ok(Held { tcp, closer: ConnectionCloser::default(), _slot: slot });
-                }
-                Err(e) => backoff.after(&e).await,
-            }
+            let (tcp, slot) = acceptor.next().await;
+            yield Ok(Held { tcp, closer: ConnectionCloser::default(), _slot: slot });
         }
     }
 }

@@ -92,24 +92,29 @@ impl<T> Deadlined<T> {
         }
     }
 
-    /// While reading would wait: the deadline's error once it has passed (counted, and the
-    /// connection is done with deadlines), else arms the timer. hyper closes an idle
-    /// connection's read error quietly, so the count is kept here.
-    fn expired(&mut self, cx: &mut Context<'_>) -> Option<io::Error> {
+    /// Sets the timer to the current phase's deadline and registers the task's waker; the
+    /// deadline's name once it has passed.
+    fn armed(&mut self, cx: &mut Context<'_>) -> Option<&'static str> {
         let (at, why) = self.deadline()?;
         if self.timer.deadline() != at {
             self.timer.as_mut().reset(at);
         }
-        self.timer.as_mut().poll(cx).is_ready().then(|| {
-            self.phase = Phase::Busy;
-            crate::metrics::get()
-                .overload
-                .connections_closed
-                .with_label_values(&[self.listener, why])
-                .inc();
-            tracing::debug!(listener = self.listener, reason = why, "connection closed");
-            io::Error::new(io::ErrorKind::TimedOut, why)
-        })
+        self.timer.as_mut().poll(cx).is_ready().then_some(why)
+    }
+
+    /// While reading would wait: the deadline's error once it has passed (counted, and the
+    /// connection is done with deadlines). hyper closes an idle connection's read error
+    /// quietly, so the count is kept here.
+    fn expired(&mut self, cx: &mut Context<'_>) -> Option<io::Error> {
+        let why = self.armed(cx)?;
+        self.phase = Phase::Busy;
+        crate::metrics::get()
+            .overload
+            .connections_closed
+            .with_label_values(&[self.listener, why])
+            .inc();
+        tracing::debug!(listener = self.listener, reason = why, "connection closed");
+        Some(io::Error::new(io::ErrorKind::TimedOut, why))
     }
 }
 
@@ -144,8 +149,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Deadlined<T> {
         if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
             self.phase = Phase::Idle(Instant::now());
             // hyper waits for the socket after an answer without reading again, so the idle
-            // timer is armed here, on the connection's task.
-            let _armed_not_expired = self.expired(cx);
+            // timer is armed here, on the connection's task (the next read reports it).
+            let _ = self.armed(cx);
         }
         written
     }

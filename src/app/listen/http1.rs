@@ -5,7 +5,7 @@ use hyper_util::{rt::TokioIo, service::TowerToHyperService};
 use tokio::{net::TcpListener, sync::watch, task::JoinSet};
 
 use super::{
-    accept::{Backoff, Slot, Slots},
+    accept::{Acceptor, Slot, Slots},
     deadlines::{Deadlined, Timeouts},
 };
 
@@ -16,26 +16,18 @@ pub async fn serve(
     (slots, timeouts): (Slots, Timeouts),
     stop: watch::Receiver<bool>,
 ) {
-    let mut backoff = Backoff::new("webhook");
+    let mut acceptor = Acceptor::new(listener, slots);
     let mut open = JoinSet::new();
     loop {
-        let accepted = tokio::select! {
+        let (tcp, slot) = tokio::select! {
             () = crate::app::stopped(stop.clone()) => break,
             Some(_) = open.join_next(), if !open.is_empty() => continue,
-            accepted = listener.accept() => accepted,
+            accepted = acceptor.next() => accepted,
         };
-        match accepted {
-            Ok((tcp, _)) => {
-                backoff.reset();
-                let Some(slot) = slots.take() else { continue };
-                let _ = tcp.set_nodelay(true);
-                let io = Deadlined::new(tcp, timeouts, "webhook");
-                open.spawn(connection(io, slot, router.clone(), stop.clone()));
-            }
-            Err(e) => backoff.after(&e).await,
-        }
+        let io = Deadlined::new(tcp, timeouts, "webhook");
+        open.spawn(connection(io, slot, router.clone(), stop.clone()));
     }
-    drop(listener);
+    drop(acceptor);
     while open.join_next().await.is_some() {}
 }
 

@@ -23,7 +23,7 @@ async fn replica(url: &str, prefix: &str, per_minute: u32, burst: u32) -> RateLi
         max_wait: Duration::ZERO,
         ..RateLimitConfig::default()
     })
-    .with_shared(SharedBudget::new(conn.0, prefix, per_minute, burst))
+    .with_shared(SharedBudget::new(conn.shared, prefix, per_minute, burst))
 }
 
 fn soon() -> Deadline {

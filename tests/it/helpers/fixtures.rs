@@ -169,3 +169,15 @@ pub fn sent_business_address() -> Value {
         "city": "Austin", "state": "TX", "zip_code": "73301-1234", "country": "US", "is_primary": true
     })
 }
+
+/// `GetCustomer` for [`CUSTOMER_ID`], with `Authorization: Bearer <token>` when given.
+pub fn get_customer_as(token: Option<&str>) -> tonic::Request<pb::GetCustomerRequest> {
+    let mut req = tonic::Request::new(pb::GetCustomerRequest {
+        customer_id: CUSTOMER_ID.into(),
+    });
+    if let Some(t) = token {
+        let v = format!("Bearer {t}").parse().expect("ascii");
+        req.metadata_mut().insert("authorization", v);
+    }
+    req
+}

@@ -40,6 +40,8 @@ pub struct TestApp {
     pub addr: std::net::SocketAddr,
     /// `http://127.0.0.1:PORT/webhooks/atelio`.
     pub webhook_url: String,
+    /// The webhook listener's address (for raw TCP).
+    pub webhook_addr: std::net::SocketAddr,
     /// Webhook outcome counters.
     pub counters: Arc<atelio_gateway::webhook::WebhookCounters>,
     stop: Option<oneshot::Sender<()>>,
@@ -143,9 +145,9 @@ pub async fn spawn_with_clock(
         .await
         .expect("gateway builds");
     let addr = app.grpc_addr();
+    let webhook_addr = app.webhook_addr();
     let webhook_url = format!(
-        "http://{}{}",
-        app.webhook_addr(),
+        "http://{webhook_addr}{}",
         atelio_gateway::webhook::WEBHOOK_PATH
     );
     let counters = app.webhook_counters();
@@ -161,6 +163,7 @@ pub async fn spawn_with_clock(
         channel,
         addr,
         webhook_url,
+        webhook_addr,
         counters,
         stop: Some(stop),
     }

@@ -141,6 +141,15 @@ impl GatewayProcess {
         }
     }
 
+    /// Whether a log line so far contains `needle`.
+    pub fn logged(&self, needle: &str) -> bool {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains(needle))
+    }
+
     /// Sends SIGTERM (the graceful path).
     #[allow(unsafe_code)]
     pub fn terminate(&self) {
