@@ -1,4 +1,5 @@
 //! The binary: parse the command line and run it (`atelio_gateway::cmd`).
+#![recursion_limit = "256"]
 use std::process::ExitCode;
 
 use atelio_gateway::cmd::{self, cli::Cli};
