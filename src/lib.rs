@@ -41,7 +41,8 @@
 //! ## Modules
 //!
 //! Flows: [`grpc`] (the edge), [`domain`] (validated values, no IO), [`idempotency`] (records
-//! and their stores), [`upstream`] (the way out), [`webhook`] and [`events`] (the way in).
+//! and their stores), [`upstream`] (the way out), [`webhook`] and [`events`] (the way in),
+//! [`mirror`] (verification state: answers, reconciliation, the pending list).
 //! Infrastructure: [`app`] (assembly, listeners, health, shutdown), [`config`] (one typed tree;
 //! `config.default.toml` documents every key), [`auth`], [`admission`] (gRPC overload bounds),
 //! [`reload`] (files reloaded without a restart), [`storage`] (SQLite actor, Redis connection), [`telemetry`] (logs, traces), [`metrics`] (Prometheus), [`deadline`],
@@ -64,6 +65,7 @@ pub mod events;
 pub mod grpc;
 pub mod idempotency;
 pub mod metrics;
+pub mod mirror;
 pub mod proto;
 pub mod reload;
 pub mod sandbox;

@@ -54,7 +54,7 @@ pub fn upstream(
     cfg: &Config,
     creds: &Credentials,
     redis: Option<&Connected>,
-) -> Result<Upstream, StartError> {
+) -> Result<Arc<Upstream>, StartError> {
     let client = AtelioClient::new(&cfg.upstream, creds)
         .map_err(|e| StartError::server("upstream client", e))?;
     let r = &cfg.rate_limit;
@@ -91,13 +91,13 @@ pub fn upstream(
         t.budget_min_per_sec,
         Duration::from_secs(10),
     );
-    Ok(Upstream::new(
+    Ok(Arc::new(Upstream::new(
         Arc::new(client),
         limiter,
         Arc::new(breaker),
         policy,
         budget,
-    ))
+    )))
 }
 
 /// Purges expired idempotency records every `every`, forever (abort the task to stop it).

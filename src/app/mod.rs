@@ -10,6 +10,7 @@ mod components;
 mod health;
 mod lifecycle;
 mod listen;
+mod mirroring;
 pub use lifecycle::shutdown_signal;
 pub mod sandboxed;
 mod security;
@@ -132,6 +133,16 @@ impl App {
         let idempotency =
             components::idempotency(&config, clock, redis.as_ref(), &mut closers).await?;
         let owners = Arc::new(crate::events::owners::KnownOwners::default());
+        let hub = components::hub(&config, redis.as_ref(), &mut closers, &mut tasks).await?;
+        let mirror = mirroring::mirror(
+            &config,
+            redis.as_ref(),
+            &hub,
+            &upstream,
+            &mut closers,
+            &mut tasks,
+        )
+        .await?;
         let gateway = Gateway::new(
             upstream,
             idempotency,
@@ -139,12 +150,16 @@ impl App {
             config.upstream.default_program_id.clone(),
         )
         .with_known_owners(owners.clone());
-        let hub = components::hub(&config, redis.as_ref(), &mut closers, &mut tasks).await?;
+        let gateway = match &mirror {
+            Some(m) => gateway.with_mirror(m.clone()),
+            None => gateway,
+        };
         let webhook_state = Arc::new(WebhookState {
             secrets: Arc::new(Secrets::new(&creds.webhook_secrets, &config.webhook)),
             hub: hub.clone(),
             counters: Arc::new(WebhookCounters::default()),
             owners,
+            mirror,
         });
         let grpc = bind(config.server.grpc_addr, "server.grpc_addr").await?;
         let webhook = bind(config.webhook.listen_addr, "webhook.listen_addr").await?;

@@ -65,6 +65,9 @@ pub async fn build(
     config.upstream.identity_file = None;
     config.upstream.authorization = Some(Secret::new(authorization));
     config.upstream.authorization_file = None;
+    // Outcomes a lost webhook hid show up within seconds, not half a minute.
+    config.mirror.first_poll_ms = config.mirror.first_poll_ms.min(1_000);
+    config.mirror.max_poll_interval_ms = config.mirror.max_poll_interval_ms.min(5_000);
     // Atelio's order: the subscription (and its secret) first, its URL set once known.
     let sub = sandbox.subscribe("http://127.0.0.1:9/unset", &SUBSCRIBED);
     config.webhook.secrets.push(Secret::new(sub.secret.clone()));

@@ -70,6 +70,7 @@ pub async fn grpc(
         hub,
         heartbeat: cfg.events.heartbeat(),
         shutdown: stop.clone(),
+        mirror: gw.mirror().cloned(),
     };
     let (health, health_task) = health::serve(health::Inputs {
         breaker: gw.upstream().breaker().subscribe(),

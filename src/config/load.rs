@@ -67,6 +67,7 @@ pub fn validate(cfg: &Config) -> Result<Credentials, ConfigError> {
         )?;
     }
     cfg.log.check()?;
+    cfg.mirror.check()?;
     Ok(Credentials {
         identity: secret(
             "upstream.identity",

@@ -6,6 +6,7 @@ mod check;
 mod durations;
 mod listeners;
 mod load;
+mod mirror;
 mod ops;
 #[cfg(test)]
 mod reference_file;
@@ -18,6 +19,7 @@ use serde::Deserialize;
 
 pub use listeners::{ServerConfig, WebhookConfig};
 pub use load::{ConfigError, load, validate, webhook_secrets};
+pub use mirror::MirrorConfig;
 pub use ops::{AuthConfig, AuthMode, CallerEntry, ShutdownConfig, TelemetryConfig, TlsConfig};
 pub use secret::Secret;
 pub use shared_redis::RedisConfig;
@@ -56,6 +58,8 @@ pub struct Config {
     pub redis: RedisConfig,
     /// The SQLite file(s) of the `sqlite` stores.
     pub sqlite: SqliteConfig,
+    /// The verification-state mirror and reconciliation.
+    pub mirror: MirrorConfig,
 }
 
 /// `[sqlite]`: how durable a commit is before the gateway acts on it.
@@ -337,6 +341,7 @@ impl Config {
     pub fn uses_redis(&self) -> bool {
         self.idempotency.store == StoreBackend::Redis
             || self.events.store == StoreBackend::Redis
+            || (self.mirror.enabled && self.mirror.store == StoreBackend::Redis)
             || self.rate_limit.shared
     }
 }

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use prost::Message;
 
 use super::log::StoredEvent;
-use super::model::{EventKind, ParsedEvent, Subject};
+use super::model::{EventKind, Origin, ParsedEvent, Subject};
 use crate::proto::v1 as pb;
 
 /// The proto kind of a model kind.
@@ -43,7 +43,15 @@ fn subject(s: &Subject) -> Option<pb::verification_event::Subject> {
     }
 }
 
-fn timestamp(ms: i64) -> prost_types::Timestamp {
+fn origin(o: Origin) -> pb::EventOrigin {
+    match o {
+        Origin::Webhook => pb::EventOrigin::Webhook,
+        Origin::Reconciled => pb::EventOrigin::Reconciled,
+    }
+}
+
+/// A proto timestamp of milliseconds since the epoch.
+pub fn timestamp(ms: i64) -> prost_types::Timestamp {
     prost_types::Timestamp {
         seconds: ms.div_euclid(1000),
         nanos: (ms.rem_euclid(1000) * 1_000_000) as i32,
@@ -52,10 +60,12 @@ fn timestamp(ms: i64) -> prost_types::Timestamp {
 
 /// The stored payload of a parsed event (no position yet).
 pub fn payload(e: &ParsedEvent) -> Bytes {
+    let expire_time = e.context.documents_expire_at_ms.map(timestamp);
     let docs = e.documents.iter().map(|d| pb::KycDocument {
         document_type: d.document_type.clone(),
         upload_link: d.upload_link.clone(),
         status: d.status.clone(),
+        expire_time,
     });
     let details = e.kyb_details.iter().map(|d| pb::KybDetail {
         code: d.code.clone(),
@@ -76,6 +86,9 @@ pub fn payload(e: &ParsedEvent) -> Bytes {
         kyb_details: details.collect(),
         inquiry_id: e.inquiry_id.clone(),
         raw_json: e.raw_json.clone(),
+        origin: origin(e.context.origin) as i32,
+        program_id: e.context.program_id.clone(),
+        document_request_preceded: e.context.document_request_preceded,
         ..Default::default()
     };
     Bytes::from(msg.encode_to_vec())

@@ -80,7 +80,8 @@ impl EventLog for MemoryLog {
     async fn append(&self, e: NewEvent) -> Result<Appended, LogError> {
         let now = self.clock.now_ms();
         let mut state = self.lock();
-        if let Some(first) = state.duplicate_of(&e.dedupe_key, now) {
+        let keys = std::iter::once(&e.dedupe_key).chain(e.also_dedupe.as_ref());
+        if let Some(first) = keys.filter_map(|k| state.duplicate_of(k, now)).next() {
             return Ok(Appended::Duplicate(first));
         }
         let sequence = state.latest.checked_add(1).ok_or_else(exhausted)?;
@@ -89,6 +90,9 @@ impl EventLog for MemoryLog {
             sequence,
             expires_at: self.retention.dedupe_until(now),
         };
+        if let Some(also) = e.also_dedupe {
+            state.dedupe.insert(also, seen);
+        }
         state.dedupe.insert(e.dedupe_key, seen);
         state.events.push_back(StoredEvent {
             sequence,

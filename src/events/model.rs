@@ -112,7 +112,30 @@ pub struct EventKybDetail {
     pub reason: String,
 }
 
-/// A verified, parsed webhook event.
+/// Where an event came from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// A verified webhook.
+    #[default]
+    Webhook,
+    /// Reconciliation: a status read showed a transition no webhook had reported.
+    Reconciled,
+}
+
+/// What the mirror adds to an event before it is relayed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Context {
+    /// Where it came from.
+    pub origin: Origin,
+    /// The verification's program ("" when unknown).
+    pub program_id: String,
+    /// On a timeout: documents were requested earlier in the attempt.
+    pub document_request_preceded: bool,
+    /// When requested documents expire (ms since the epoch), when known.
+    pub documents_expire_at_ms: Option<i64>,
+}
+
+/// A verified, parsed webhook event (or a reconciled one, built the same way).
 #[derive(Clone, PartialEq, Eq)]
 pub struct ParsedEvent {
     /// Normalised kind.
@@ -143,6 +166,8 @@ pub struct ParsedEvent {
     pub inquiry_id: String,
     /// The verified raw body, exactly as received (UTF-8; lossy if it was not).
     pub raw_json: String,
+    /// Origin and what the mirror knows about the verification.
+    pub context: Context,
 }
 
 #[cfg(test)]
@@ -164,6 +189,7 @@ impl ParsedEvent {
             kyb_details: Vec::new(),
             inquiry_id: String::new(),
             raw_json: format!(r#"{{"event":"kyc.verification.success","customer_id":"{id}"}}"#),
+            context: Context::default(),
         }
     }
 }

@@ -17,22 +17,27 @@ use super::log::StoredEvent;
 use super::log::{Appended, Bounds, EventLog, Filter, LogError, NewEvent, Retention, WallClock};
 use super::model::{EventKind, Subject};
 
-/// KEYS: latest, stream, dedupe record, dedupe index. ARGV: now, until, received_at, kind,
-/// subject type, subject id, payload, window ms. Returns {1, seq} (new) or {0, seq|0}.
+/// KEYS: latest, stream, dedupe record, dedupe index, second dedupe record (the first again when
+/// there is none). ARGV: now, until, received_at, kind, subject type, subject id, payload,
+/// window ms. Returns {1, seq} (new) or {0, seq|0}.
 static APPEND: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"local now = tonumber(ARGV[1])
-local d = redis.call('HMGET', KEYS[3], 'seq', 'until')
-if d[1] and tonumber(d[2]) > now then
-  local id = d[1] .. '-0'
-  if #redis.call('XRANGE', KEYS[2], id, id) == 0 then return {0, 0} end
-  return {0, tonumber(d[1])}
+for _, k in ipairs({KEYS[3], KEYS[5]}) do
+  local d = redis.call('HMGET', k, 'seq', 'until')
+  if d[1] and tonumber(d[2]) > now then
+    local id = d[1] .. '-0'
+    if #redis.call('XRANGE', KEYS[2], id, id) == 0 then return {0, 0} end
+    return {0, tonumber(d[1])}
+  end
 end
 local seq = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[2], seq .. '-0', 'r', ARGV[3], 'k', ARGV[4], 't', ARGV[5], 'i', ARGV[6], 'p', ARGV[7])
-redis.call('HSET', KEYS[3], 'seq', seq, 'until', ARGV[2])
-redis.call('PEXPIRE', KEYS[3], ARGV[8])
-redis.call('ZADD', KEYS[4], ARGV[2], KEYS[3])
+for _, k in ipairs({KEYS[3], KEYS[5]}) do
+  redis.call('HSET', k, 'seq', seq, 'until', ARGV[2])
+  redis.call('PEXPIRE', k, ARGV[8])
+  redis.call('ZADD', KEYS[4], ARGV[2], k)
+end
 return {1, seq}"#,
     )
 });
@@ -183,11 +188,13 @@ impl EventLog for RedisLog {
     async fn append(&self, e: NewEvent) -> Result<Appended, LogError> {
         let now = self.clock.now_ms();
         let (stype, sid) = subject_fields(&e.subject);
+        let also = e.also_dedupe.as_deref().unwrap_or(&e.dedupe_key);
         let (new, seq): (i64, u64) = APPEND
             .key(self.key("latest"))
             .key(self.key("stream"))
             .key(self.dedupe_key(&e.dedupe_key))
             .key(self.key("dedupe-index"))
+            .key(self.dedupe_key(also))
             .arg(now)
             .arg(self.retention.dedupe_until(now))
             .arg(e.received_at_ms.unwrap_or(now))

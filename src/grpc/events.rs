@@ -26,6 +26,8 @@ pub struct EventsApi {
     pub heartbeat: Duration,
     /// Becomes true when the gateway shuts down.
     pub shutdown: watch::Receiver<bool>,
+    /// The verification mirror (the pending list), when configured.
+    pub mirror: Option<Arc<crate::mirror::Mirror>>,
 }
 
 fn unavailable(e: LogError) -> GatewayError {
@@ -223,5 +225,17 @@ impl VerificationEventService for EventsApi {
             })
         })
         .await
+    }
+
+    async fn list_pending_verifications(
+        &self,
+        req: Request<pb::ListPendingVerificationsRequest>,
+    ) -> Result<Response<pb::ListPendingVerificationsResponse>, Status> {
+        let call = call(
+            &req,
+            "atelio.gateway.v1.VerificationEventService/ListPendingVerifications",
+        );
+        let r = req.into_inner();
+        handle(&call, super::pending::list(self.mirror.as_deref(), r)).await
     }
 }

@@ -1,7 +1,8 @@
 //! KYB bodies: start, status and history (docs/reference/atelio-api.md §2.8 KB1–KB3), plus the KYB list filter.
-use super::{Call, Gateway, GatewayError, convert, decode, paging};
+use super::{Call, Gateway, GatewayError, convert, decode, mirrored, paging};
 use crate::atelio_json as lenient;
 use crate::domain::{ResourceId, Violations};
+use crate::mirror::state::SubjectKind;
 use crate::proto::v1 as pb;
 use crate::upstream::routes::business as route;
 
@@ -22,6 +23,8 @@ pub async fn start(
         let body =
             super::kyc::start_or_read(&gw, &call, start, route::kyb_status(&id, Some(&program)))
                 .await?;
+        let key = mirrored::key(SubjectKind::Business, &id, None);
+        mirrored::started(&gw, key, None, &body).await;
         let mut out = decode::business::start_kyb(&body)?;
         if out.business_id.is_empty() {
             out.business_id = id.as_str().to_string();
@@ -43,10 +46,13 @@ pub async fn status(
     let (Some(id), Some(program)) = (id, program) else {
         return Err(v.into());
     };
-    let body = gw
-        .json(&call, route::kyb_status(&id, program.as_ref()))
-        .await?;
-    Ok(decode::business::kyb(&body)?)
+    let key = mirrored::key(SubjectKind::Business, &id, None);
+    let req = route::kyb_status(&id, program.as_ref());
+    let staleness = r.max_staleness.as_ref();
+    let (body, provenance) = mirrored::status(&gw, &call, key, None, staleness, req).await?;
+    let mut out = decode::business::kyb(&body)?;
+    out.provenance = Some(provenance);
+    Ok(out)
 }
 
 /// ListKybHistory.

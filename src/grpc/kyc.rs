@@ -4,8 +4,9 @@
 //! the current status; a start that Atelio refuses because a verification is already running
 //! (409 `kyc_init_fail`) is reconciled the same way. A lost document upload is recovered when the
 //! status shows the documents arrived.
-use super::{Call, Gateway, GatewayError, convert, decode, recover};
+use super::{Call, Gateway, GatewayError, convert, decode, mirrored, recover};
 use crate::domain::{ResourceId, Violations};
+use crate::mirror::state::SubjectKind;
 use crate::proto::v1 as pb;
 use crate::upstream::UpstreamRequest;
 use crate::upstream::routes::{customer as customer_route, owner as owner_route};
@@ -59,6 +60,8 @@ pub async fn start_customer(
             customer_route::kyc_status(&id, &kyc.program_id),
         )
         .await?;
+        let key = mirrored::key(SubjectKind::Customer, &id, Some(&kyc.program_id));
+        mirrored::started(&gw, key, None, &body).await;
         let o = decode::object(&body, "a KYC start")?;
         let (kyc_status, kyc_status_raw) = decode::kyc_status(o.str("kyc_status"));
         let customer_id = o
@@ -85,12 +88,14 @@ pub async fn customer_status(
     let (Some(id), Some(program)) = (id, program) else {
         return Err(v.into());
     };
-    let body = gw
-        .json(&call, customer_route::kyc_status(&id, &program))
-        .await?;
+    let key = mirrored::key(SubjectKind::Customer, &id, Some(&program));
+    let req = customer_route::kyc_status(&id, &program);
+    let staleness = r.max_staleness.as_ref();
+    let (body, provenance) = mirrored::status(&gw, &call, key, None, staleness, req).await?;
     let verification = decode::kyc_verification(&body, &["customer_id"])?;
     Ok(pb::GetCustomerKycStatusResponse {
         verification: Some(verification),
+        provenance: Some(provenance),
     })
 }
 
@@ -167,6 +172,8 @@ pub async fn start_owner(
             owner_route::kyc_status(&b, &o, &kyc.program_id),
         )
         .await?;
+        let key = mirrored::key(SubjectKind::BeneficialOwner, &o, Some(&kyc.program_id));
+        mirrored::started(&gw, key, Some(&b), &body).await;
         let obj = decode::object(&body, "a KYC start")?;
         let (kyc_status, kyc_status_raw) = decode::kyc_status(obj.str("kyc_status"));
         let beneficial_owner_id = obj
@@ -195,11 +202,13 @@ pub async fn owner_status(
         return Err(v.into());
     };
     gw.owners_seen([o.as_str()]);
-    let body = gw
-        .json(&call, owner_route::kyc_status(&b, &o, &program))
-        .await?;
+    let key = mirrored::key(SubjectKind::BeneficialOwner, &o, Some(&program));
+    let req = owner_route::kyc_status(&b, &o, &program);
+    let staleness = r.max_staleness.as_ref();
+    let (body, provenance) = mirrored::status(&gw, &call, key, Some(&b), staleness, req).await?;
     let verification = decode::kyc_verification(&body, &["beneficial_owner_id", "customer_id"])?;
     Ok(pb::GetBeneficialOwnerKycStatusResponse {
         verification: Some(verification),
+        provenance: Some(provenance),
     })
 }

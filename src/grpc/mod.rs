@@ -12,8 +12,10 @@ pub mod events;
 pub mod idempotent;
 pub mod kyb;
 pub mod kyc;
+pub mod mirrored;
 pub mod owners;
 pub mod paging;
+pub mod pending;
 pub mod recover;
 pub mod replay;
 pub mod status;
@@ -48,11 +50,12 @@ pub struct Gateway {
 }
 
 struct Inner {
-    upstream: Upstream,
+    upstream: Arc<Upstream>,
     idempotency: Idempotency,
     default_deadline: std::time::Duration,
     default_program: Option<String>,
     owners: Arc<crate::events::owners::KnownOwners>,
+    mirror: Option<Arc<crate::mirror::Mirror>>,
 }
 
 /// One RPC in flight: its name, caller and deadline.
@@ -98,7 +101,7 @@ impl Call {
 impl Gateway {
     /// Shares the pipeline and the idempotency step among the services.
     pub fn new(
-        upstream: Upstream,
+        upstream: Arc<Upstream>,
         idempotency: Idempotency,
         default_deadline: std::time::Duration,
         default_program: Option<String>,
@@ -110,6 +113,7 @@ impl Gateway {
                 default_deadline,
                 default_program,
                 owners: Arc::default(),
+                mirror: None,
             }),
         }
     }
@@ -121,6 +125,19 @@ impl Gateway {
             inner.owners = owners;
         }
         self
+    }
+
+    /// Feeds and reads the verification mirror (call before the gateway is cloned).
+    pub fn with_mirror(mut self, mirror: Arc<crate::mirror::Mirror>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.mirror = Some(mirror);
+        }
+        self
+    }
+
+    /// The verification mirror, when configured.
+    pub fn mirror(&self) -> Option<&Arc<crate::mirror::Mirror>> {
+        self.inner.mirror.as_ref()
     }
 
     /// Remembers ids seen as beneficial owners, so their events are filed as theirs.
@@ -142,7 +159,7 @@ impl Gateway {
     }
 
     /// The upstream pipeline (its breaker feeds health).
-    pub fn upstream(&self) -> &Upstream {
+    pub fn upstream(&self) -> &Arc<Upstream> {
         &self.inner.upstream
     }
 

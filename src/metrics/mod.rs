@@ -3,10 +3,12 @@
 //! upstream pipeline (attempts, retries, give-ups, rate limit, breaker), the idempotency step,
 //! the webhook router and the event relay. Labels carry routes, methods, codes and reasons only,
 //! never ids or request data.
+mod mirror;
 mod overload;
 
 use std::sync::LazyLock;
 
+pub use mirror::MirrorMetrics;
 pub use overload::Overload;
 
 use prometheus::{
@@ -56,6 +58,8 @@ pub struct Metrics {
     pub auth_reloads: IntCounterVec,
     /// Listeners, connections and admission: what was refused, shed or closed, and why.
     pub overload: Overload,
+    /// The verification mirror and reconciliation.
+    pub mirror: MirrorMetrics,
 }
 
 pub(super) fn counter(r: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
@@ -181,6 +185,7 @@ impl Metrics {
                 &["outcome"],
             ),
             overload: Overload::new(&r),
+            mirror: MirrorMetrics::new(&r),
             registry: r,
         }
     }

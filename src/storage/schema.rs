@@ -51,8 +51,23 @@ const V2: &str = "
 ALTER TABLE idempotency_records ADD COLUMN started_at INTEGER NOT NULL DEFAULT 0;
 ";
 
+/// Version 3: the verification-state mirror (one JSON record per subject × program, indexed by
+/// subject and, while pending, by when reconciliation polls it next).
+const V3: &str = "
+CREATE TABLE IF NOT EXISTS mirror (
+    key TEXT PRIMARY KEY,
+    kind INTEGER NOT NULL,
+    subject_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    next_poll INTEGER,
+    record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mirror_subject ON mirror (kind, subject_id);
+CREATE INDEX IF NOT EXISTS mirror_due ON mirror (next_poll) WHERE next_poll IS NOT NULL;
+";
+
 /// Every migration, oldest first: `MIGRATIONS.len()` is the current version.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The version this build writes.
 pub const VERSION: u32 = MIGRATIONS.len() as u32;

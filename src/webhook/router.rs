@@ -57,6 +57,8 @@ pub struct WebhookState {
     pub counters: Arc<WebhookCounters>,
     /// Ids seen as beneficial owners (files owner events named under `customer_id`).
     pub owners: Arc<crate::events::owners::KnownOwners>,
+    /// The verification mirror: dedupes late copies of reconciled transitions, adds context.
+    pub mirror: Option<Arc<crate::mirror::Mirror>>,
 }
 
 /// The webhook router with its limits.
@@ -100,7 +102,8 @@ async fn receive(State(st): State<Arc<WebhookState>>, headers: HeaderMap, body: 
     }
 }
 
-/// Verify → parse → file under its subject → dedupe + durable append.
+/// Verify → parse → file under its subject → dedupe (also against a reconciled copy of its
+/// transition) + durable append, through the mirror.
 async fn ingest(
     st: &WebhookState,
     headers: &HeaderMap,
@@ -114,6 +117,6 @@ async fn ingest(
         .file(std::mem::replace(&mut event.subject, Subject::None));
     let key = parse::dedupe_key(&event);
     let kind = event.kind;
-    let appended = st.hub.append(event, key).await?;
+    let appended = crate::mirror::relay::webhook(st.mirror.as_deref(), &st.hub, event, key).await?;
     Ok(Stored { kind, appended })
 }

@@ -175,6 +175,7 @@ async fn kyb_is_started_read_and_its_history_paged() {
         .get_kyb_status(pb::GetKybStatusRequest {
             business_id: BUSINESS_ID.into(),
             program_id: PROGRAM_ID.into(),
+            max_staleness: None,
         })
         .await
         .unwrap()

@@ -93,6 +93,7 @@ async fn kyc_status_maps_results_health_info_and_documents() {
     let req = pb::GetCustomerKycStatusRequest {
         customer_id: CUSTOMER_ID.into(),
         program_id: PROGRAM_ID.into(),
+        max_staleness: None,
     };
     let v = app
         .customers()
@@ -133,6 +134,7 @@ async fn an_unknown_kyc_status_is_kept_raw() {
     let req = pb::GetCustomerKycStatusRequest {
         customer_id: CUSTOMER_ID.into(),
         program_id: PROGRAM_ID.into(),
+        max_staleness: None,
     };
     let v = app
         .customers()

@@ -21,6 +21,7 @@ const RULES: &[(&str, &[&str])] = &[
         &["grpc", "app", "cmd", "webhook", "events", "idempotency"],
     ),
     ("webhook", &["grpc", "app", "cmd", "upstream"]),
+    ("mirror", &["grpc", "app", "cmd", "webhook"]),
     ("storage", &["grpc", "app", "cmd", "idempotency", "events"]),
     ("domain", &["grpc", "app", "cmd", "upstream", "storage"]),
     ("config", &["grpc", "app", "cmd"]),

@@ -85,6 +85,7 @@ async fn owner_kyc_status_uses_the_owner_path_and_accepts_customer_id_as_subject
         business_id: BUSINESS_ID.into(),
         beneficial_owner_id: OWNER_ID.into(),
         program_id: PROGRAM_ID.into(),
+        max_staleness: None,
     };
     let v = app
         .owners()

@@ -168,6 +168,7 @@ impl Journey {
         let status = pb::GetCustomerKycStatusRequest {
             customer_id: id,
             program_id: PROGRAM.into(),
+            max_staleness: None,
         };
         let v = customers
             .get_customer_kyc_status(status)

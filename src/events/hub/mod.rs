@@ -84,12 +84,24 @@ impl Hub {
         event: ParsedEvent,
         dedupe_key: String,
     ) -> Result<Appended, LogError> {
+        self.append_keyed(event, dedupe_key, None).await
+    }
+
+    /// `append` with a second dedupe key (the mirror's transition key): a duplicate of either
+    /// key is not stored again.
+    pub async fn append_keyed(
+        self: &Arc<Self>,
+        event: ParsedEvent,
+        dedupe_key: String,
+        also_dedupe: Option<String>,
+    ) -> Result<Appended, LogError> {
         let hub = self.clone();
         let task = tokio::spawn(async move {
             let received_at_ms = chrono::Utc::now().timestamp_millis();
             let payload = encode::payload(&event);
             let new = NewEvent {
                 dedupe_key,
+                also_dedupe,
                 kind: event.kind,
                 subject: event.subject.clone(),
                 payload: payload.clone(),

@@ -16,6 +16,9 @@ use super::model::{EventKind, Subject};
 pub struct NewEvent {
     /// Identifies re-deliveries of the same event (e.g. derived from the webhook body).
     pub dedupe_key: String,
+    /// A second identity (the mirror's transition key): the event is a duplicate when either key
+    /// was seen, and both are remembered when it is stored.
+    pub also_dedupe: Option<String>,
     /// What happened.
     pub kind: EventKind,
     /// Whose verification.
@@ -176,10 +179,11 @@ pub enum LogError {
 /// The durable, ordered event log.
 #[async_trait::async_trait]
 pub trait EventLog: Send + Sync + 'static {
-    /// Atomically: if `dedupe_key` was seen within the dedupe window → Duplicate; else assign the
+    /// Atomically: if `dedupe_key` (or `also_dedupe`) was seen within the dedupe window →
+    /// Duplicate; else assign the
     /// next sequence (strictly greater than every sequence ever assigned, also across restarts
     /// and after retention removed everything), store the event with received_at_ms = now,
-    /// remember the key until now + dedupe_window, → New(seq). Returns only after the write is
+    /// remember the key(s) until now + dedupe_window, → New(seq). Returns only after the write is
     /// durable (SQLite: committed).
     async fn append(&self, e: NewEvent) -> Result<Appended, LogError>;
     /// Up to `limit` events with sequence > `after` that match `filter`, ascending.

@@ -158,7 +158,37 @@ fn stored_key(key: &str) -> [u8; 16] {
     out
 }
 
-/// `append` as one job: dedupe check (kept events, then keys of removed ones), insert.
+/// The first copy of a stored key: a kept event's sequence, 0 for a removed event's key still in
+/// its window, or None.
+fn first_copy(conn: &Connection, key: &[u8], now: i64) -> rusqlite::Result<Option<u64>> {
+    let sql = "SELECT sequence FROM events WHERE dedupe_key = ?1 AND dedupe_until > ?2
+               ORDER BY sequence DESC LIMIT 1";
+    let kept: Option<u64> = conn
+        .prepare_cached(sql)?
+        .query_row(params![key, now], |r| r.get(0))
+        .optional()?;
+    if kept.is_some() {
+        return Ok(kept);
+    }
+    let sql = "SELECT sequence FROM event_dedupe WHERE key = ?1 AND expires_at > ?2";
+    let removed: Option<u64> = conn
+        .prepare_cached(sql)?
+        .query_row(params![key, now], |r| r.get(0))
+        .optional()?;
+    Ok(removed.map(|seq| if kept_event(conn, seq) { seq } else { 0 }))
+}
+
+/// Whether the event with this sequence is still kept (a second key of a kept event lives in
+/// `event_dedupe` from the start).
+fn kept_event(conn: &Connection, sequence: u64) -> bool {
+    let sql = "SELECT 1 FROM events WHERE sequence = ?1";
+    conn.prepare_cached(sql)
+        .and_then(|mut s| s.query_row([sequence], |_| Ok(())).optional())
+        .is_ok_and(|found| found.is_some())
+}
+
+/// `append` as one job: dedupe check of both keys (kept events, then keys in `event_dedupe`),
+/// insert, and the second key remembered beside the first.
 fn append(
     conn: &Connection,
     e: NewEvent,
@@ -166,28 +196,18 @@ fn append(
     retention: Retention,
 ) -> rusqlite::Result<Appended> {
     let key = &stored_key(&e.dedupe_key)[..];
-    let sql = "SELECT sequence FROM events WHERE dedupe_key = ?1 AND dedupe_until > ?2
-               ORDER BY sequence DESC LIMIT 1";
-    let kept: Option<u64> = conn
-        .prepare_cached(sql)?
-        .query_row(params![key, now], |r| r.get(0))
-        .optional()?;
-    if let Some(first) = kept {
-        return Ok(Appended::Duplicate(first));
-    }
-    let sql = "SELECT 1 FROM event_dedupe WHERE key = ?1 AND expires_at > ?2";
-    let removed = conn
-        .prepare_cached(sql)?
-        .query_row(params![key, now], |_| Ok(()))
-        .optional()?;
-    if removed.is_some() {
-        return Ok(Appended::Duplicate(0));
+    let also = e.also_dedupe.as_deref().map(stored_key);
+    for k in std::iter::once(key).chain(also.as_ref().map(|a| &a[..])) {
+        if let Some(first) = first_copy(conn, k, now)? {
+            return Ok(Appended::Duplicate(first));
+        }
     }
     let sequence = latest(conn)? + 1;
     let (subject_type, subject_id) = query::subject_columns(&e.subject);
     let sql = "INSERT INTO events (sequence, received_at, kind, subject_type, subject_id, payload,
                                    dedupe_key, dedupe_until)
                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    let until = retention.dedupe_until(now);
     let values = params![
         sequence,
         e.received_at_ms.unwrap_or(now),
@@ -196,9 +216,15 @@ fn append(
         subject_id,
         &e.payload[..],
         key,
-        retention.dedupe_until(now)
+        until
     ];
     conn.prepare_cached(sql)?.execute(values)?;
+    if let Some(also) = also {
+        let sql = "INSERT OR REPLACE INTO event_dedupe (key, sequence, expires_at)
+                   VALUES (?1, ?2, ?3)";
+        conn.prepare_cached(sql)?
+            .execute(params![&also[..], sequence, until])?;
+    }
     Ok(Appended::New(sequence))
 }
 

@@ -27,6 +27,7 @@ fn event(key: &str) -> NewEvent {
     NewEvent {
         received_at_ms: None,
         dedupe_key: key.to_owned(),
+        also_dedupe: None,
         kind: EventKind::KybWarning,
         subject: Subject::Business(format!("bus-{key}")),
         payload: Bytes::from(key.to_owned()),

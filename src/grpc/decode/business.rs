@@ -111,6 +111,7 @@ pub fn kyb(v: &Value) -> Result<pb::GetKybStatusResponse, UpstreamError> {
                 reason: s(d, "reason"),
             })
             .collect(),
+        provenance: None,
     })
 }
 

@@ -128,6 +128,7 @@ pub fn kyc_verification(
             document_type: s(d, "document_type"),
             upload_link: s(d, "upload_link"),
             status: s(d, "status"),
+            expire_time: None,
         });
     Ok(pb::KycVerification {
         subject_id: o.str_any(subject_keys).unwrap_or_default(),

@@ -48,6 +48,9 @@ pub enum GatewayError {
     /// The event log cannot be reached.
     #[error("event log")]
     Events(#[source] LogError),
+    /// The verification mirror cannot be read.
+    #[error("verification mirror")]
+    Mirror(#[source] crate::mirror::store::MirrorError),
     /// The gateway is shutting down; streams end so subscribers resume elsewhere.
     #[error("shutting down")]
     ShuttingDown,
@@ -63,7 +66,10 @@ pub enum GatewayError {
 impl GatewayError {
     /// Whether this is the gateway's own fault (a store or log down): logged with its cause.
     pub fn is_internal(&self) -> bool {
-        matches!(self, GatewayError::Store(_) | GatewayError::Events(_))
+        matches!(
+            self,
+            GatewayError::Store(_) | GatewayError::Events(_) | GatewayError::Mirror(_)
+        )
     }
 }
 
@@ -119,6 +125,12 @@ pub fn to_status(e: GatewayError) -> Status {
             Code::Unavailable,
             "EVENT_LOG_UNAVAILABLE",
             "the event log is unavailable",
+            Some(Duration::from_secs(1)),
+        ),
+        GatewayError::Mirror(_) => gateway(
+            Code::Unavailable,
+            "MIRROR_UNAVAILABLE",
+            "the verification mirror is unavailable",
             Some(Duration::from_secs(1)),
         ),
         GatewayError::NotFound(what) => gateway(Code::NotFound, "NOT_FOUND", what, None),

@@ -126,6 +126,20 @@ impl Upstream {
         }
     }
 
+    /// One attempt of background work (reconciliation) on spare capacity only: `Ok(None)`
+    /// without sending when the breaker is not closed or no permit is free that no caller
+    /// could want (`RateLimiter::try_spare`). Not retried: the work is simply due again later.
+    pub async fn execute_spare(
+        &self,
+        req: &UpstreamRequest,
+        deadline: Deadline,
+    ) -> Result<Option<UpstreamResponse>, UpstreamError> {
+        if self.breaker.state() != BreakerState::Closed || !self.limiter.try_spare().await {
+            return Ok(None);
+        }
+        self.send_observed(req, deadline).await.map(Some)
+    }
+
     async fn attempt(
         &self,
         req: &UpstreamRequest,
@@ -153,6 +167,16 @@ impl Upstream {
             }
             return Err(rate_limited(limited));
         }
+        self.send_observed(req, deadline).await
+    }
+
+    /// Sends one attempt and records it (metrics, breaker, a 429's pause).
+    async fn send_observed(
+        &self,
+        req: &UpstreamRequest,
+        deadline: Deadline,
+    ) -> Result<UpstreamResponse, UpstreamError> {
+        let m = crate::metrics::get();
         let started = std::time::Instant::now();
         let out = self.transport.send(req, deadline).await;
         let status = match &out {

@@ -143,6 +143,23 @@ impl RateLimiter {
         Ok(started.elapsed())
     }
 
+    /// A permit for background work (reconciliation), only when no caller could want it: none
+    /// is queued, no 429 pause runs, and the budget has a permit free now (the shared budget's,
+    /// when it answers). Never waits and never reserves a slot.
+    pub async fn try_spare(&self) -> bool {
+        {
+            let now = Instant::now();
+            let queue = self.lock_queue();
+            if queue.next_slot > now || queue.paused_until > now {
+                return false;
+            }
+        }
+        if let Some(answer) = self.try_shared(Instant::now()).await {
+            return answer.is_ok();
+        }
+        self.global.check().is_ok()
+    }
+
     /// An upstream 429: pauses every caller until now + `retry_after` (a later, longer pause
     /// wins; a shorter one does not shorten it). Clamped to `MAX_PAUSE`: Atelio's limit is per
     /// minute, so a longer `Retry-After` is a bogus header, not a reason to stop for hours.

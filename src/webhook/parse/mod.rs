@@ -137,6 +137,7 @@ fn empty_event(raw_json: String) -> ParsedEvent {
         inquiry_id: String::new(),
         kyb_details: Vec::new(),
         raw_json,
+        context: Default::default(),
     }
 }
 

@@ -154,6 +154,7 @@ async fn a_customer_kyc_journey_runs_through_gateway_and_emulator() {
     let status = pb::GetCustomerKycStatusRequest {
         customer_id: id,
         program_id: emulator::PROGRAM.into(),
+        max_staleness: None,
     };
     let v = customers
         .get_customer_kyc_status(status)

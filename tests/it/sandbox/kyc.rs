@@ -196,6 +196,7 @@ async fn through_the_gateway_a_start_after_a_pass_is_a_failed_precondition_with_
             .get_customer_kyc_status(pb::GetCustomerKycStatusRequest {
                 customer_id: id.clone(),
                 program_id: PROGRAM.into(),
+                max_staleness: None,
             })
             .await
             .expect("status")

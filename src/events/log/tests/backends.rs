@@ -77,6 +77,7 @@ macro_rules! every_backend {
         append_assigns_increasing_sequences_starting_at_one,
         a_duplicate_key_within_the_window_returns_the_first_sequence_and_stores_nothing,
         a_key_seen_again_after_its_window_is_stored_as_new,
+        a_second_key_dedupes_against_either_key_and_outlives_retention,
         a_stored_event_reads_back_exactly_as_appended,
         read_after_returns_ascending_events_after_the_cursor_up_to_the_limit,
         get_returns_a_retained_event_and_none_otherwise,

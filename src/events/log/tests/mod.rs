@@ -23,6 +23,7 @@ pub(crate) fn event(key: &str, kind: EventKind, subject: Subject) -> NewEvent {
     NewEvent {
         received_at_ms: None,
         dedupe_key: key.to_owned(),
+        also_dedupe: None,
         kind,
         subject,
         payload: Bytes::from(format!("payload of {key}")),
@@ -81,6 +82,50 @@ pub(crate) async fn a_duplicate_key_within_the_window_returns_the_first_sequence
         EventKind::KycSuccess,
         "the first copy is unchanged"
     );
+}
+
+pub(crate) async fn a_second_key_dedupes_against_either_key_and_outlives_retention(
+    log: &dyn EventLog,
+    clock: &ManualClock,
+) {
+    let with = |key: &str, also: &str| NewEvent {
+        also_dedupe: Some(also.to_owned()),
+        ..customer(key)
+    };
+    // A reconciled event (its transition key only), then the late webhook (body key + the same
+    // transition key): one event.
+    assert_eq!(append(log, customer("transition")).await, Appended::New(1));
+    assert_eq!(
+        append(log, with("body", "transition")).await,
+        Appended::Duplicate(1)
+    );
+    // The other order: the webhook first, then reconciliation's copy, or a redelivery.
+    assert_eq!(
+        append(log, with("body-2", "transition-2")).await,
+        Appended::New(2)
+    );
+    assert_eq!(
+        append(log, customer("transition-2")).await,
+        Appended::Duplicate(2)
+    );
+    assert_eq!(
+        append(log, with("body-2", "other")).await,
+        Appended::Duplicate(2)
+    );
+    assert_eq!(sequences_after(log, 0, &Filter::default()).await, [1, 2]);
+    // Both keys outlive the event itself (retention by count), and lapse with the window.
+    append_all(log, &["c", "d", "e", "f", "g", "h"]).await;
+    log.enforce_retention().await.expect("retention");
+    assert_eq!(log.get(2).await.expect("get"), None);
+    assert_eq!(
+        append(log, customer("transition-2")).await,
+        Appended::Duplicate(0)
+    );
+    clock.advance(RETENTION.dedupe_window);
+    assert!(matches!(
+        append(log, customer("transition-2")).await,
+        Appended::New(_)
+    ));
 }
 
 pub(crate) async fn a_key_seen_again_after_its_window_is_stored_as_new(
