@@ -25,8 +25,7 @@ async fn store(
     redis: Option<&Connected>,
     closers: &mut Vec<Closer>,
 ) -> Result<Arc<dyn MirrorStore>, StartError> {
-    let m = &cfg.mirror;
-    Ok(match m.store {
+    Ok(match cfg.mirror_store() {
         StoreBackend::Memory => Arc::new(MemoryMirror::default()),
         StoreBackend::Redis => {
             let redis =
@@ -37,10 +36,7 @@ async fn store(
             ))
         }
         StoreBackend::Sqlite => {
-            let path = m
-                .sqlite_path
-                .clone()
-                .unwrap_or_else(|| cfg.idempotency.sqlite_path.clone());
+            let path = cfg.mirror_sqlite_path();
             let sync = cfg.sqlite.synchronous;
             let opened = tokio::task::spawn_blocking(move || SqliteMirror::open_with(&path, sync))
                 .await

@@ -12,9 +12,10 @@ use super::{ConfigError, StoreBackend, check::positive};
 pub struct MirrorConfig {
     /// Keep the mirror (status reads with `max_staleness`, reconciliation, the pending list).
     pub enabled: bool,
-    /// `sqlite` (default), `redis` (several replicas) or `memory`.
-    pub store: StoreBackend,
-    /// SQLite file; default: the idempotency file.
+    /// `sqlite`, `redis` (several replicas) or `memory`; unset: the event log's store (the
+    /// mirror and the log relay together, so they live in the same place).
+    pub store: Option<StoreBackend>,
+    /// SQLite file; default: the event log's file.
     pub sqlite_path: Option<PathBuf>,
     /// Poll pending verifications that no webhook settles.
     pub reconcile: bool,
@@ -37,7 +38,7 @@ impl Default for MirrorConfig {
     fn default() -> Self {
         MirrorConfig {
             enabled: true,
-            store: StoreBackend::Sqlite,
+            store: None,
             sqlite_path: None,
             reconcile: true,
             first_poll_ms: 30_000,

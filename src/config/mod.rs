@@ -341,8 +341,20 @@ impl Config {
     pub fn uses_redis(&self) -> bool {
         self.idempotency.store == StoreBackend::Redis
             || self.events.store == StoreBackend::Redis
-            || (self.mirror.enabled && self.mirror.store == StoreBackend::Redis)
+            || (self.mirror.enabled && self.mirror_store() == StoreBackend::Redis)
             || self.rate_limit.shared
+    }
+
+    /// Where the mirror lives: `mirror.store`, else the event log's store.
+    pub fn mirror_store(&self) -> StoreBackend {
+        self.mirror.store.unwrap_or(self.events.store)
+    }
+
+    /// The mirror's SQLite file: `mirror.sqlite_path`, else the event log's file.
+    pub fn mirror_sqlite_path(&self) -> PathBuf {
+        let events = self.events.sqlite_path.as_ref();
+        let path = self.mirror.sqlite_path.as_ref().or(events);
+        path.unwrap_or(&self.idempotency.sqlite_path).clone()
     }
 }
 

@@ -58,6 +58,11 @@ impl Learned {
     }
 }
 
+/// Events of one subject read per page, and the most pages read, when a recovered start looks
+/// for webhooks that came before its record.
+const LOG_PAGE: usize = 100;
+const LOG_PAGES: usize = 10;
+
 fn text(v: &Value, key: &str) -> String {
     v.get(key)
         .and_then(Value::as_str)
@@ -78,15 +83,8 @@ impl Mirror {
         source: Source,
         start: bool,
     ) {
-        if start {
-            let begun = self
-                .update(&key, business_id, |r| {
-                    r.begin_attempt(crate::clock::now_ms())
-                })
-                .await;
-            if let Err(e) = begun {
-                return super::log_failure(Err(e), "start");
-            }
+        if start && let Err(e) = self.start(&key, business_id, l.state).await {
+            return super::log_failure(Err(e), "start");
         }
         let current = match self.store.load(&key).await {
             Ok(r) => r,
@@ -111,6 +109,73 @@ impl Mirror {
             })
             .await;
         super::log_failure(out, "learn");
+    }
+
+    /// An accepted start. A fresh acceptance (`submitted`…) begins a new attempt; a start
+    /// recovered as a status read (its answer was lost, or one was already running) continues
+    /// a pending attempt, else begins one. A new attempt may have begun before the gateway
+    /// learned of it (an answer lost or slower than the webhooks), so the webhooks the log
+    /// holds for the subject since the previous attempt ended count as relayed: they came
+    /// before the record could give them its transition key.
+    async fn start(
+        &self,
+        key: &Key,
+        business_id: Option<&str>,
+        state: State,
+    ) -> Result<(), super::MirrorError> {
+        let fresh = state.is_start();
+        let prior = self.store.load(key).await?;
+        let continuing = |r: &Record| !fresh && r.attempt > 0 && r.state.is_pending();
+        if prior.as_ref().is_some_and(continuing) {
+            return Ok(());
+        }
+        let now = crate::clock::now_ms();
+        let begun = self
+            .update(key, business_id, |r| r.begin_attempt(now))
+            .await?;
+        let since = prior
+            .filter(|p| p.attempt > 0)
+            .map_or(0, |p| p.learned_at_ms);
+        let logged = self.logged_states(key, since).await;
+        if logged != 0 {
+            self.update(key, business_id, |r| {
+                if r.attempt == begun.attempt {
+                    r.relayed_by_webhook |= logged;
+                }
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The states of the events the log holds for `key`'s subject received after `since_ms`
+    /// (as state bits; a failed read counts nothing: reconciliation then relays, at worst twice).
+    async fn logged_states(&self, key: &Key, since_ms: i64) -> u16 {
+        let id = vec![key.id.clone()];
+        let mut filter = crate::events::log::Filter::default();
+        match key.kind {
+            SubjectKind::Customer => filter.customer_ids = id,
+            SubjectKind::BeneficialOwner => filter.beneficial_owner_ids = id,
+            SubjectKind::Business => filter.business_ids = id,
+        }
+        let (mut after, mut bits) = (0, 0);
+        for _ in 0..LOG_PAGES {
+            let page = match self.hub.log().read_after(after, &filter, LOG_PAGE).await {
+                Ok(page) => page,
+                Err(e) => {
+                    tracing::warn!(error = %e, "mirror could not read the log");
+                    return bits;
+                }
+            };
+            for e in page.iter().filter(|e| e.received_at_ms > since_ms) {
+                bits |= State::of_event(e.kind).map_or(0, State::bit);
+            }
+            match page.last() {
+                Some(last) if page.len() == LOG_PAGE => after = last.sequence,
+                _ => break,
+            }
+        }
+        bits
     }
 
     /// Appends `r`'s transition to `l.state` as a reconciled event (if it has an event kind);

@@ -19,6 +19,7 @@ mod idempotency;
 mod logs;
 mod lost_outcome;
 mod metrics;
+mod mirror;
 mod mtls;
 mod outbound_hygiene;
 mod owner_kyc;

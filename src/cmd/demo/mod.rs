@@ -32,7 +32,7 @@ fn config(mut cfg: Config) -> Config {
     cfg.admin.listen_addr = ([127, 0, 0, 1], 0).into();
     cfg.idempotency.store = StoreBackend::Memory;
     cfg.events.store = StoreBackend::Memory;
-    cfg.mirror.store = StoreBackend::Memory;
+    cfg.mirror.store = Some(StoreBackend::Memory);
     cfg
 }
 

@@ -26,7 +26,16 @@ pub(crate) async fn start() -> Running {
 
 /// The wired pair with an emulator configuration of the test's choosing.
 pub(crate) async fn start_with(emu: atelio_gateway::sandbox::SandboxConfig) -> Running {
-    let cfg = test_config("http://127.0.0.1:9/unused");
+    start_with_config(emu, |_| {}).await
+}
+
+/// Same, with a gateway config adjustment.
+pub(crate) async fn start_with_config(
+    emu: atelio_gateway::sandbox::SandboxConfig,
+    adjust: impl FnOnce(&mut atelio_gateway::config::Config),
+) -> Running {
+    let mut cfg = test_config("http://127.0.0.1:9/unused");
+    adjust(&mut cfg);
     let wired = sandboxed::build(cfg, emu, "127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("wired");

@@ -10,3 +10,4 @@ mod faults;
 mod kyc;
 mod loopback;
 mod quirks;
+mod reconcile;
