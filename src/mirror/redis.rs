@@ -59,9 +59,16 @@ impl RedisMirror {
     async fn load_all(&self, members: &[String]) -> Result<Vec<Record>, MirrorError> {
         let mut out = Vec::with_capacity(members.len());
         for m in members {
-            let text: Option<String> = self.conn.clone().hget(self.record_key(m), "r").await?;
-            if let Some(t) = text {
-                out.push(serde_json::from_str(&t).map_err(|_| MirrorError::Corrupt)?);
+            let (version, text): (Option<u64>, Option<String>) = redis::cmd("HMGET")
+                .arg(self.record_key(m))
+                .arg("v")
+                .arg("r")
+                .query_async(&mut self.conn.clone())
+                .await?;
+            if let (Some(v), Some(t)) = (version, text) {
+                let mut r: Record = serde_json::from_str(&t).map_err(|_| MirrorError::Corrupt)?;
+                r.version = v;
+                out.push(r);
             }
         }
         Ok(out)
@@ -84,7 +91,7 @@ impl MirrorStore for RedisMirror {
     }
 
     async fn save(&self, r: &Record) -> Result<bool, MirrorError> {
-        let json = serde_json::to_string(r).map_err(|_| MirrorError::Corrupt)?;
+        let json = super::store::stored_json(r)?;
         let member = r.key.text();
         let next = r.next_poll_ms.map(|t| t.to_string()).unwrap_or_default();
         let saved: i64 = SAVE

@@ -98,7 +98,7 @@ impl MirrorStore for SqliteMirror {
     }
 
     async fn save(&self, r: &Record) -> Result<bool, MirrorError> {
-        let json = serde_json::to_string(r).map_err(|_| MirrorError::Corrupt)?;
+        let json = super::store::stored_json(r)?;
         let r = r.clone();
         self.db
             .call(move |c| write(c, &r, &json))

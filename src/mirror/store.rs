@@ -50,6 +50,15 @@ pub trait MirrorStore: Send + Sync + 'static {
     async fn claim(&self, key: &Key, now_ms: i64, until_ms: i64) -> Result<bool, MirrorError>;
 }
 
+/// A record as a store keeps it: JSON of the version it has once this save succeeds.
+pub fn stored_json(r: &Record) -> Result<String, MirrorError> {
+    let saved = Record {
+        version: r.version + 1,
+        ..r.clone()
+    };
+    serde_json::to_string(&saved).map_err(|_| MirrorError::Corrupt)
+}
+
 /// Records in process memory (tests, demos): lost on restart.
 #[derive(Default)]
 pub struct MemoryMirror {

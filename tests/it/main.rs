@@ -28,6 +28,7 @@ mod polyglot;
 mod probe;
 mod redis_events;
 mod redis_managed;
+mod redis_mirror;
 mod redis_replicas;
 mod resilience;
 mod sandbox;
