@@ -1,6 +1,7 @@
 //! Status reads and starts through the mirror. A start's answer and every status answer are
 //! learned (`Mirror::learn`); a status read that accepts `max_staleness` is answered from the
-//! mirror when its state is fresh enough or final, with no upstream call. Either way the answer
+//! mirror when its state is fresh enough or final, with no upstream call; else identical
+//! concurrent reads share one upstream call (`coalesce`). Either way the answer
 //! says where it came from (`StatusProvenance`). The body served from the mirror is the last
 //! status body Atelio sent when it still shows the mirror's state, else one built from the
 //! state and documents the mirror holds, so both paths decode the same way.
@@ -8,6 +9,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::coalesce::Served;
 use super::{Call, Gateway, GatewayError};
 use crate::domain::ResourceId;
 use crate::mirror::learn::Learned;
@@ -65,10 +67,15 @@ pub async fn status(
             .inc();
         return Ok((body_of(&r), provenance(&r)));
     }
-    metrics
-        .with_label_values(&["upstream", key.kind.name()])
-        .inc();
-    let body = gw.json(call, req).await?;
+    let flight = format!("{} {}?{:?}", req.method, req.path, req.query);
+    let deadline = call.deadline.instant();
+    let read = gw.flights().read(flight, deadline, || gw.json(call, req));
+    let (body, served) = read.await?;
+    let source = match served {
+        Served::Own => "upstream",
+        Served::Joined => "coalesced",
+    };
+    metrics.with_label_values(&[source, key.kind.name()]).inc();
     if let Some(m) = gw.mirror() {
         let learned = Learned::from_body(key.kind, &body);
         let business = business.map(ResourceId::as_str);

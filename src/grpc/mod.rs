@@ -5,6 +5,7 @@
 pub mod address_rpcs;
 pub mod addresses;
 pub mod businesses;
+pub mod coalesce;
 pub mod convert;
 pub mod customers;
 pub mod decode;
@@ -56,6 +57,7 @@ struct Inner {
     default_program: Option<String>,
     owners: Arc<crate::events::owners::KnownOwners>,
     mirror: Option<Arc<crate::mirror::Mirror>>,
+    flights: coalesce::Flights,
 }
 
 /// One RPC in flight: its name, caller and deadline.
@@ -114,6 +116,7 @@ impl Gateway {
                 default_program,
                 owners: Arc::default(),
                 mirror: None,
+                flights: coalesce::Flights::default(),
             }),
         }
     }
@@ -189,11 +192,20 @@ impl Gateway {
         call: &Call,
         req: UpstreamRequest,
     ) -> Result<UpstreamResponse, GatewayError> {
-        Ok(self
+        let out = self
             .inner
             .upstream
             .execute_marking(&req, &call.caller, call.deadline, &call.uncertain)
-            .await?)
+            .await;
+        if req.method != reqwest::Method::GET {
+            self.inner.flights.invalidate();
+        }
+        Ok(out?)
+    }
+
+    /// Identical concurrent status reads in flight (coalesced into one upstream call).
+    pub fn flights(&self) -> &coalesce::Flights {
+        &self.inner.flights
     }
 
     /// Sends one REST call and parses the JSON answer.

@@ -1,7 +1,8 @@
 //! The verification mirror against a scripted upstream: status reads inside `max_staleness`
 //! answered with no upstream call and saying where they came from; a transition no webhook
 //! reported relayed once as `RECONCILED`, and the late webhook of it not relayed again;
-//! reconciliation taking no permit while a caller waits for one.
+//! reconciliation taking no permit while a caller waits for one; identical concurrent reads
+//! coalesced into one upstream call.
 use std::time::Duration;
 
 use atelio_gateway::proto::v1 as pb;
@@ -285,4 +286,35 @@ async fn reconciliation_takes_no_permit_a_caller_is_waiting_for() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+#[tokio::test]
+async fn identical_concurrent_status_reads_make_one_upstream_call() {
+    let app = spawn_app().await;
+    let body = json!({ "customer_id": CUSTOMER_ID, "kyc_status": "under review" });
+    let slow = Reply::json(200, body).with_delay(Duration::from_millis(800));
+    app.upstream.on("GET", &kyc_path(CUSTOMER_ID), vec![slow]);
+    let reads = (0..10).map(|_| {
+        let mut customers = app.customers();
+        tokio::spawn(async move {
+            let req = pb::GetCustomerKycStatusRequest {
+                customer_id: CUSTOMER_ID.into(),
+                program_id: PROGRAM_ID.into(),
+                max_staleness: None,
+            };
+            let got = customers.get_customer_kyc_status(req).await;
+            kyc_status(&got.expect("status").into_inner())
+        })
+    });
+    for read in reads.collect::<Vec<_>>() {
+        assert_eq!(read.await.expect("task"), pb::KycStatus::UnderReview);
+    }
+    assert_eq!(
+        app.upstream.hits("GET", &kyc_path(CUSTOMER_ID)),
+        1,
+        "one call for ten reads"
+    );
+    // Once it is over, the next read asks again.
+    status(&app, None).await;
+    assert_eq!(app.upstream.hits("GET", &kyc_path(CUSTOMER_ID)), 2);
 }
