@@ -91,13 +91,25 @@ pub fn upstream(
         t.budget_min_per_sec,
         Duration::from_secs(10),
     );
-    Ok(Arc::new(Upstream::new(
-        Arc::new(client),
-        limiter,
-        Arc::new(breaker),
-        policy,
-        budget,
-    )))
+    let upstream = Upstream::new(Arc::new(client), limiter, Arc::new(breaker), policy, budget);
+    Ok(Arc::new(match read_share(r, share) {
+        Some(reads) => upstream.with_read_share(reads),
+        None => upstream,
+    }))
+}
+
+/// The reads' share of this replica's budget (None: `rate_limit.read_share = 1`).
+fn read_share(r: &crate::config::RateLimitSettings, replicas: u32) -> Option<RateLimiter> {
+    if r.read_share >= 1.0 {
+        return None;
+    }
+    let part = |n: u32| ((f64::from(n / replicas.max(1)) * r.read_share) as u32).max(1);
+    Some(RateLimiter::new(RateLimitConfig {
+        per_minute: part(r.per_minute),
+        burst: part(r.burst),
+        max_wait: r.max_wait(),
+        ..RateLimitConfig::default()
+    }))
 }
 
 /// Purges expired idempotency records every `every`, forever (abort the task to stop it).

@@ -98,6 +98,12 @@ impl RateLimitSettings {
         if let Some(n) = self.per_caller_per_minute {
             positive("rate_limit.per_caller_per_minute", u64::from(n))?;
         }
+        if !(self.read_share > 0.0 && self.read_share <= 1.0) {
+            return Err(ConfigError::new(
+                "rate_limit.read_share",
+                "must be greater than 0 and at most 1",
+            ));
+        }
         Ok(())
     }
 }

@@ -168,6 +168,9 @@ pub struct RateLimitSettings {
     /// Replicas expected to share the budget; while Redis is unreachable each replica falls back
     /// to `per_minute / expected_replicas` locally. Default 2.
     pub expected_replicas: u32,
+    /// Reads (GETs) may use at most this share of the budget, so mutating calls always find
+    /// permits however hard reads are polled. Default 0.8; 1 turns the class limit off.
+    pub read_share: f64,
 }
 
 /// `[retry]`.
@@ -239,6 +242,7 @@ impl Default for RateLimitSettings {
             per_caller_burst: 20,
             shared: false,
             expected_replicas: 2,
+            read_share: 0.8,
         }
     }
 }

@@ -35,6 +35,9 @@ pub struct Metrics {
     pub rate_limit_waits: IntCounter,
     /// Calls refused for lack of a permit in time.
     pub rate_limit_rejections: IntCounter,
+    /// Upstream permits by class (`mutating`, `read`, `reconciliation`) and outcome
+    /// (`granted`, `waited`, `refused`; reconciliation: `granted`, `deferred`).
+    pub rate_limit_permits: IntCounterVec,
     /// Circuit breaker: 0 closed, 1 half-open, 2 open.
     pub breaker_state: IntGauge,
     /// Idempotency outcomes: `replay`, `mismatch`, `in_flight_wait`.
@@ -142,6 +145,12 @@ impl Metrics {
             rate_limit_rejections: plain(
                 "rate_limit_rejections_total",
                 "Calls refused an upstream permit",
+            ),
+            rate_limit_permits: counter(
+                &r,
+                "rate_limit_permits_total",
+                "Upstream permits by class and outcome",
+                &["class", "outcome"],
             ),
             breaker_state: gauge(
                 "breaker_state",

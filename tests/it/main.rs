@@ -25,6 +25,7 @@ mod outbound_hygiene;
 mod owner_kyc;
 mod owners;
 mod polyglot;
+mod priorities;
 mod probe;
 mod redis_events;
 mod redis_managed;

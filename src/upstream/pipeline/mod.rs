@@ -1,4 +1,4 @@
-//! The outbound pipeline, in order: circuit breaker → shared rate limit → one HTTP attempt →
+//! The outbound pipeline, in order: circuit breaker → shared rate limit (by class) → one HTTP attempt →
 //! retry decision (pure `retry::decide`) → backoff sleep, all bounded by the call's deadline and
 //! sending the same request (same Idempotency-Key) on every attempt. One span per attempt.
 use std::{sync::Arc, time::Duration};
@@ -6,6 +6,7 @@ use std::{sync::Arc, time::Duration};
 use tracing::Instrument;
 
 use super::breaker::{BreakerState, CircuitBreaker};
+use super::rate_limit::classes::{Class, Classes};
 use super::rate_limit::{RateLimited, RateLimiter};
 use super::retry::{AttemptOutcome, Decision, GiveUpReason, RetryBudget, RetryPolicy, decide};
 use super::{AtelioClient, UpstreamError, UpstreamRequest, UpstreamResponse};
@@ -37,7 +38,7 @@ impl Transport for AtelioClient {
 /// The resilient way to Atelio, shared by every RPC.
 pub struct Upstream {
     transport: Arc<dyn Transport>,
-    limiter: RateLimiter,
+    limiter: Classes,
     breaker: Arc<CircuitBreaker>,
     policy: RetryPolicy,
     budget: RetryBudget,
@@ -54,11 +55,20 @@ impl Upstream {
     ) -> Self {
         Upstream {
             transport,
-            limiter,
+            limiter: Classes {
+                global: limiter,
+                reads: None,
+            },
             breaker,
             policy,
             budget,
         }
+    }
+
+    /// Limits reads (GETs) to their share of the budget, `reads` (call before sharing it).
+    pub fn with_read_share(mut self, reads: RateLimiter) -> Self {
+        self.limiter.reads = Some(reads);
+        self
     }
 
     /// The breaker, to watch its state (health).
@@ -152,7 +162,8 @@ impl Upstream {
                 retry_after: o.retry_after,
             })?;
         let m = crate::metrics::get();
-        let permit = self.limiter.acquire(caller, deadline).await;
+        let class = Class::of(&req.method);
+        let permit = self.limiter.acquire(class, caller, deadline).await;
         match &permit {
             Ok(waited) if *waited >= std::time::Duration::from_millis(1) => {
                 m.rate_limit_waits.inc()
@@ -205,6 +216,7 @@ impl Upstream {
                 ..
             }) => {
                 self.limiter
+                    .global
                     .pause_for(retry_after.unwrap_or(Duration::from_secs(1)));
                 false
             }

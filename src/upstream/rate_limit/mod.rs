@@ -147,17 +147,20 @@ impl RateLimiter {
     /// is queued, no 429 pause runs, and the budget has a permit free now (the shared budget's,
     /// when it answers). Never waits and never reserves a slot.
     pub async fn try_spare(&self) -> bool {
-        {
-            let now = Instant::now();
-            let queue = self.lock_queue();
-            if queue.next_slot > now || queue.paused_until > now {
-                return false;
-            }
+        if !self.idle() {
+            return false;
         }
         if let Some(answer) = self.try_shared(Instant::now()).await {
             return answer.is_ok();
         }
         self.global.check().is_ok()
+    }
+
+    /// Whether nobody is queued for a permit and no 429 pause runs.
+    pub fn idle(&self) -> bool {
+        let now = Instant::now();
+        let queue = self.lock_queue();
+        queue.next_slot <= now && queue.paused_until <= now
     }
 
     /// An upstream 429: pauses every caller until now + `retry_after` (a later, longer pause
@@ -282,6 +285,7 @@ impl std::fmt::Debug for RateLimiter {
     }
 }
 mod callers;
+pub mod classes;
 pub mod shared;
 
 #[cfg(test)]
