@@ -92,18 +92,19 @@ pub fn upstream(
         Duration::from_secs(10),
     );
     let upstream = Upstream::new(Arc::new(client), limiter, Arc::new(breaker), policy, budget);
-    Ok(Arc::new(match read_share(r, share) {
+    Ok(Arc::new(match read_share(r) {
         Some(reads) => upstream.with_read_share(reads),
         None => upstream,
     }))
 }
 
-/// The reads' share of this replica's budget (None: `rate_limit.read_share = 1`).
-fn read_share(r: &crate::config::RateLimitSettings, replicas: u32) -> Option<RateLimiter> {
+/// The reads' share of the budget (None: `rate_limit.read_share = 1`). Kept in each process:
+/// with a shared budget, each replica's reads hold at most that share of the whole budget.
+fn read_share(r: &crate::config::RateLimitSettings) -> Option<RateLimiter> {
     if r.read_share >= 1.0 {
         return None;
     }
-    let part = |n: u32| ((f64::from(n / replicas.max(1)) * r.read_share) as u32).max(1);
+    let part = |n: u32| ((f64::from(n) * r.read_share) as u32).max(1);
     Some(RateLimiter::new(RateLimitConfig {
         per_minute: part(r.per_minute),
         burst: part(r.burst),
