@@ -71,6 +71,7 @@ pub mod reload;
 pub mod sandbox;
 pub mod status_info;
 pub mod storage;
+pub mod subscription;
 pub mod telemetry;
 pub mod uncertain;
 pub mod upstream;

@@ -11,6 +11,7 @@ mod health;
 mod lifecycle;
 mod listen;
 mod mirroring;
+pub mod subscribing;
 pub use lifecycle::shutdown_signal;
 pub mod sandboxed;
 mod security;
@@ -154,12 +155,15 @@ impl App {
             Some(m) => gateway.with_mirror(m.clone()),
             None => gateway,
         };
+        let secrets = Arc::new(Secrets::new(&creds.webhook_secrets, &config.webhook));
+        let bad_signature = subscribing::managed(&config, gateway.upstream(), &secrets, &mut tasks);
         let webhook_state = Arc::new(WebhookState {
-            secrets: Arc::new(Secrets::new(&creds.webhook_secrets, &config.webhook)),
+            secrets,
             hub: hub.clone(),
             counters: Arc::new(WebhookCounters::default()),
             owners,
             mirror,
+            bad_signature,
         });
         let grpc = bind(config.server.grpc_addr, "server.grpc_addr").await?;
         let webhook = bind(config.webhook.listen_addr, "webhook.listen_addr").await?;

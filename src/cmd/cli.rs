@@ -52,6 +52,12 @@ pub enum Command {
     CheckConfig,
     /// Ask a running gateway's gRPC health service; exit 0 when it is SERVING.
     HealthProbe(super::probe::ProbeArgs),
+    /// List the Atelio account's webhook subscriptions, or ensure the one for
+    /// `webhook.public_url`.
+    Subscriptions {
+        #[command(subcommand)]
+        action: super::subscriptions::Action,
+    },
 }
 
 /// How the emulator runs.

@@ -1,6 +1,6 @@
 //! The subcommands, one file each, dispatched by [`run`]: `serve` (default; `--sandbox` wires in
 //! the Atelio emulator), `sandbox` (the emulator alone), `demo` (gateway + emulator + a scripted
-//! journey), `check-config` and `health-probe`. The clap types live in `cli`. Exit codes: 0 ok,
+//! journey), `check-config`, `health-probe` and `subscriptions list|ensure`. The clap types live in `cli`. Exit codes: 0 ok,
 //! 1 runtime failure, 2 invalid configuration. `main.rs` only parses and calls [`run`].
 pub mod check_config;
 pub mod cli;
@@ -8,6 +8,7 @@ pub mod demo;
 pub mod probe;
 pub mod sandbox;
 pub mod serve;
+pub mod subscriptions;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             sandbox::run(&cfg, &emulator, &webhook_url, secrets, shutdown_signal()).await
         }
         Some(Command::CheckConfig) => check_config::run(&cfg),
+        Some(Command::Subscriptions { action }) => subscriptions::run(&cfg, action).await,
         Some(Command::HealthProbe(_)) => unreachable!("handled before the configuration is read"),
         Some(Command::Demo) => match demo::run(cfg).await {
             Ok(()) => ExitCode::SUCCESS,

@@ -149,6 +149,10 @@ pub struct WebhookConfig {
     /// A connection that sends nothing this long (new, or after an answer) is closed, ms.
     /// Default 15000.
     pub idle_timeout_ms: u64,
+    /// The URL Atelio posts webhooks to (this listener's `/webhooks/atelio` as the internet
+    /// sees it). Set: the gateway keeps an enabled subscription for `kyc.*` and `kyb.*` pointing
+    /// at it and verifies with its secret from Atelio's answer. Default: none (manual).
+    pub public_url: Option<String>,
 }
 
 impl Default for WebhookConfig {
@@ -163,6 +167,7 @@ impl Default for WebhookConfig {
             max_connections: 1024,
             header_read_timeout_ms: 10_000,
             idle_timeout_ms: 15_000,
+            public_url: None,
         }
     }
 }

@@ -111,10 +111,11 @@ pub fn webhook_secrets(cfg: &super::WebhookConfig) -> Result<Vec<Secret>, Config
             ));
         }
     }
-    if all.is_empty() {
+    if all.is_empty() && cfg.public_url.is_none() {
         return Err(ConfigError::new(
             "webhook.secrets",
-            "at least one webhook secret is required (or webhook.secrets_file)",
+            "at least one webhook secret is required (or webhook.secrets_file, or \
+             webhook.public_url for a subscription the gateway manages)",
         ));
     }
     Ok(all)

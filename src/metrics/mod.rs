@@ -40,6 +40,8 @@ pub struct Metrics {
     pub rate_limit_permits: IntCounterVec,
     /// Circuit breaker: 0 closed, 1 half-open, 2 open.
     pub breaker_state: IntGauge,
+    /// The managed webhook subscription: 0 not managed, 1 ensured, 2 failing.
+    pub webhook_subscription_state: IntGauge,
     /// Idempotency outcomes: `replay`, `mismatch`, `in_flight_wait`.
     pub idempotency: IntCounterVec,
     /// Webhooks by outcome: accepted, duplicate, unknown, bad_signature, stale, malformed,
@@ -155,6 +157,10 @@ impl Metrics {
             breaker_state: gauge(
                 "breaker_state",
                 "Circuit breaker: 0 closed, 1 half-open, 2 open",
+            ),
+            webhook_subscription_state: gauge(
+                "webhook_subscription_state",
+                "Managed webhook subscription: 0 not managed, 1 ensured, 2 failing",
             ),
             idempotency: counter(
                 &r,

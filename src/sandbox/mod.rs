@@ -144,6 +144,19 @@ impl SandboxHandle {
     pub fn set_url(&self, id: &str, url: &str) {
         let _ = self.sandbox.modify(id, |s| s.url = url.to_string());
     }
+
+    /// Gives subscription `id` a new signing secret, as rotating it in the portal would (there
+    /// is no API call for it); the next deliveries are signed with it. Returns it.
+    pub fn rotate_secret(&self, id: &str) -> String {
+        let fresh = subscriptions::new_secret();
+        let _ = self.sandbox.modify(id, |s| s.secret = fresh.clone());
+        fresh
+    }
+
+    /// Every subscription, as `GET /webhooks` lists them.
+    pub fn subscriptions(&self) -> Vec<Subscription> {
+        self.sandbox.lock().subscriptions.clone()
+    }
 }
 
 impl Sandbox {

@@ -19,7 +19,8 @@ use super::validate::{self as v, Problems};
 
 const CODE: &str = "webhooks_err";
 
-fn secret() -> String {
+/// A fresh `whsec_…` secret.
+pub(super) fn new_secret() -> String {
     let mut rng = rand::rng();
     let chars: String = (0..32)
         .map(|_| rng.sample(rand::distr::Alphanumeric) as char)
@@ -74,7 +75,7 @@ impl Sandbox {
             description,
             events,
             version: "0.1".into(),
-            secret: secret(),
+            secret: new_secret(),
             status: "STATUS_ENABLED".into(),
             created_time: now.clone(),
             updated_time: now,

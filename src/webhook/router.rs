@@ -20,6 +20,7 @@ use axum::{
 use tower_http::timeout::TimeoutLayer;
 
 use super::answer::{Stored, WebhookError};
+use super::verify::VerifyError;
 use super::{parse, secrets::Secrets};
 use crate::events::{hub::Hub, model::Subject};
 
@@ -59,6 +60,8 @@ pub struct WebhookState {
     pub owners: Arc<crate::events::owners::KnownOwners>,
     /// The verification mirror: dedupes late copies of reconciled transitions, adds context.
     pub mirror: Option<Arc<crate::mirror::Mirror>>,
+    /// Told of every bad signature (the managed subscription re-reads its secret).
+    pub bad_signature: Option<Arc<tokio::sync::Notify>>,
 }
 
 /// The webhook router with its limits.
@@ -110,7 +113,11 @@ async fn ingest(
     body: Bytes,
 ) -> Result<Stored, WebhookError> {
     let now = chrono::Utc::now().timestamp();
-    let verified = st.secrets.current().verify(signature(headers), body, now)?;
+    let verified = st.secrets.current().verify(signature(headers), body, now);
+    if let (Err(VerifyError::BadSignature), Some(n)) = (&verified, &st.bad_signature) {
+        n.notify_one();
+    }
+    let verified = verified?;
     let mut event = parse::parse(&verified)?;
     event.subject = st
         .owners

@@ -22,6 +22,7 @@ const RULES: &[(&str, &[&str])] = &[
     ),
     ("webhook", &["grpc", "app", "cmd", "upstream"]),
     ("mirror", &["grpc", "app", "cmd", "webhook"]),
+    ("subscription", &["grpc", "app", "cmd", "mirror", "events"]),
     ("storage", &["grpc", "app", "cmd", "idempotency", "events"]),
     ("domain", &["grpc", "app", "cmd", "upstream", "storage"]),
     ("config", &["grpc", "app", "cmd"]),

@@ -37,6 +37,7 @@ mod secret_reload;
 mod server;
 mod shutdown;
 mod stalled_subscriber;
+mod subscription;
 mod tracing;
 mod validation;
 mod webhook_listener;

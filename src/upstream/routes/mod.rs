@@ -4,6 +4,7 @@
 pub mod business;
 pub mod customer;
 pub mod owner;
+pub mod webhooks;
 
 use serde_json::{Map, Value, json};
 

@@ -227,3 +227,9 @@ pub fn assert_invalid<T: std::fmt::Debug>(
         "invalid input must not reach Atelio"
     );
 }
+
+/// A loopback port free a moment ago (for a listener whose URL must be known before it binds).
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
