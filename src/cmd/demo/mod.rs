@@ -13,6 +13,7 @@ use crate::config::{Config, StoreBackend};
 use crate::proto::v1 as pb;
 use crate::sandbox::SandboxConfig;
 mod journey;
+mod lost;
 
 /// The program the demo runs KYC under (any UUID works in the sandbox).
 pub const PROGRAM: &str = "0f8c6a52-7d4e-4b1a-9c3e-5a2b1d0e9f47";
@@ -90,12 +91,20 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(relay(channel.clone(), Timeline(started), tx));
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let walk = journey::Journey {
+    let mut walk = journey::Journey {
         channel,
         events: rx,
         timeline: Timeline(started),
     };
-    let result = tokio::time::timeout(Duration::from_secs(60), walk.run())
+    let sandbox = &wired.sandbox;
+    let steps = async {
+        walk.run().await?;
+        lost::run(&mut walk, sandbox).await?;
+        walk.timeline
+            .say("done: every step answered and every outcome was relayed");
+        Ok(())
+    };
+    let result = tokio::time::timeout(Duration::from_secs(60), steps)
         .await
         .unwrap_or_else(|_| Err("the journey took over 60 s".into()));
     let _ = stop.send(());

@@ -139,6 +139,8 @@ fn the_demo_command_prints_the_whole_timeline_and_exits_0() {
         "KYC_SUCCESS",
         "Foreign Beneficial Owner",
         "KYB_APPROVED",
+        "origin RECONCILED",
+        "(max_staleness 60s: STATUS_SOURCE_MIRROR)",
         "done:",
     ] {
         assert!(text.contains(line), "missing {line:?} in:\n{text}");
