@@ -24,6 +24,7 @@ mod mtls;
 mod outbound_hygiene;
 mod owner_kyc;
 mod owners;
+mod pending;
 mod polyglot;
 mod priorities;
 mod probe;
