@@ -87,6 +87,10 @@ pub struct SandboxArgs {
     /// Delay before a KYC outcome event, ms.
     #[arg(long = "sandbox-outcome-delay-ms", default_value_t = 500)]
     pub outcome_delay_ms: u64,
+    /// Requested documents not uploaded within this long end the KYC in a timeout, ms
+    /// (Atelio: 28 days).
+    #[arg(long = "sandbox-document-expiry-ms", default_value_t = 120_000)]
+    pub document_expiry_ms: u64,
     /// First webhook retry delay, ms (doubles per attempt; 8 attempts).
     #[arg(long = "sandbox-webhook-retry-ms", default_value_t = 250)]
     pub webhook_retry_ms: u64,
@@ -186,6 +190,7 @@ impl SandboxArgs {
             rate_limit_per_min: self.rate_limit_per_min,
             outcome_delay: std::time::Duration::from_millis(self.outcome_delay_ms),
             webhook_retry_base: std::time::Duration::from_millis(self.webhook_retry_ms),
+            document_expiry: std::time::Duration::from_millis(self.document_expiry_ms),
             faults: crate::sandbox::Faults {
                 latency: std::time::Duration::from_millis(self.latency_ms),
                 error_rates: self.error_rates.clone(),

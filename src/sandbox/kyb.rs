@@ -123,6 +123,11 @@ impl Sandbox {
                     json!([{ "code": "rejected_tin", "reason": "The TIN could not be verified" }]);
                 ("rejected", "kyb.verification.rejected", Some(d))
             }
+            "33-3333333" => {
+                let d = json!([{ "code": "address_mismatch", "reason": "The business address could not be confirmed" }]);
+                ("warning", "kyb.verification.warning", Some(d))
+            }
+            "44-4444444" => ("error", "kyb.verification.error", None),
             _ => ("under review", "", None),
         };
         {

@@ -48,6 +48,9 @@ pub struct SandboxConfig {
     pub webhook_retry_base: Duration,
     /// Webhook delivery attempts in all.
     pub webhook_attempts: u32,
+    /// Requested documents not uploaded within this long time the attempt out
+    /// (`kyc.verification.timeout`; Atelio: 28 days, compressed here).
+    pub document_expiry: Duration,
     /// Fault switches (all off by default).
     pub faults: Faults,
     /// Quirk modes (all off by default).
@@ -63,6 +66,7 @@ impl Default for SandboxConfig {
             outcome_delay: Duration::from_millis(500),
             webhook_retry_base: Duration::from_millis(250),
             webhook_attempts: 8,
+            document_expiry: Duration::from_secs(28 * 24 * 3600),
             faults: Faults::default(),
             quirks: Quirks::default(),
         }
@@ -78,6 +82,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("outcome_delay", &self.outcome_delay)
             .field("webhook_retry_base", &self.webhook_retry_base)
             .field("webhook_attempts", &self.webhook_attempts)
+            .field("document_expiry", &self.document_expiry)
             .field("faults", &self.faults)
             .field("quirks", &self.quirks)
             .finish()

@@ -15,12 +15,16 @@ pub enum Step {
     Decide,
     /// Documents reviewed → passed.
     FinishReview,
+    /// Requested documents never came → timeout.
+    ExpireDocuments,
 }
 
 /// The documented sandbox trigger for an SSN (nine digits).
 pub fn trigger(ssn: Option<&str>) -> Result<Vec<Document>, &'static str> {
     let docs = match ssn {
         Some("000000000") => return Err("under_review"),
+        Some("555555555") => return Err("error"),
+        Some("666666666") => return Err("timeout"),
         Some("111111111") => &["social_security_card", "government_id"][..],
         Some("222222222") => &["government_id", "proof_of_address"][..],
         Some("333333333") => &["government_id"][..],
@@ -133,9 +137,13 @@ pub fn accept_documents(
 impl Sandbox {
     /// Applies a scheduled step if the attempt is still at `generation`.
     pub(super) fn advance(self: &Arc<Self>, key: &(Subject, String), generation: u64, step: Step) {
-        if let Step::FinishReview = step {
-            self.conclude(key, generation, true);
-            return;
+        match step {
+            Step::FinishReview => {
+                self.conclude(key, generation, true);
+                return;
+            }
+            Step::ExpireDocuments => return self.end(key, generation, "timeout"),
+            Step::Decide => {}
         }
         let payload = {
             let mut store = self.lock();
@@ -158,6 +166,12 @@ impl Sandbox {
             match trigger(a.ssn.as_deref()) {
                 Ok(docs) => {
                     a.generation += 1;
+                    let expiry = (key.clone(), a.generation);
+                    let sb = Arc::clone(self);
+                    tokio::spawn(async move {
+                        tokio::time::sleep(sb.cfg.document_expiry).await;
+                        sb.advance(&expiry.0, expiry.1, Step::ExpireDocuments);
+                    });
                     a.status = "document_required";
                     a.documents = docs;
                     let mut extra = Map::new();
@@ -174,6 +188,10 @@ impl Sandbox {
                     a.status = "under_review";
                     Some(event("kyc.verification.under_review", &a.subject, None))
                 }
+                Err(ended @ ("error" | "timeout")) => {
+                    drop(store);
+                    return self.end(key, generation, ended);
+                }
                 Err(_) => None,
             }
         };
@@ -183,6 +201,25 @@ impl Sandbox {
                 self.conclude(key, generation, true);
             }
         }
+    }
+
+    /// Ends the attempt in `status` (`error` or `timeout`, which a new start may follow), with
+    /// the webhook of that name; nothing if it is gone or moved.
+    fn end(self: &Arc<Self>, key: &(Subject, String), generation: u64, status: &'static str) {
+        let payload = {
+            let mut store = self.lock();
+            let Some(a) = store
+                .kyc
+                .get_mut(key)
+                .filter(|a| a.generation == generation)
+            else {
+                return;
+            };
+            a.generation += 1;
+            a.status = status;
+            event(&format!("kyc.verification.{status}"), &a.subject, None)
+        };
+        self.emit(payload);
     }
 
     /// Ends the attempt passed or failed (and says so by webhook); None if it is gone or moved.

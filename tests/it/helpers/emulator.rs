@@ -28,6 +28,7 @@ pub fn config() -> SandboxConfig {
         outcome_delay: Duration::from_millis(50),
         webhook_retry_base: Duration::from_millis(20),
         webhook_attempts: 4,
+        document_expiry: Duration::from_secs(3600),
         faults: Default::default(),
         quirks: Default::default(),
     }

@@ -11,3 +11,4 @@ mod kyc;
 mod loopback;
 mod quirks;
 mod reconcile;
+mod triggers;
