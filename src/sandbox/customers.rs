@@ -186,7 +186,9 @@ pub async fn update(
     if ssn.is_some() {
         c.ssn = ssn;
     }
-    Ok(Json(Value::Object(c.record.clone())).into_response())
+    let record = Value::Object(c.record.clone());
+    store.customer_updated(&id);
+    Ok(Json(record).into_response())
 }
 
 pub async fn delete(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>) -> ApiResult {

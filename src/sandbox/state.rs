@@ -79,6 +79,10 @@ pub struct Attempt {
     pub foreign: bool,
     /// Bumped on every transition; a scheduled transition applies only to the generation it saw.
     pub generation: u64,
+    /// Asked to re-enter information (`kyc.verification.reenter_information`).
+    pub reenter: bool,
+    /// The customer was updated since: a new start is accepted.
+    pub updated: bool,
 }
 
 impl Attempt {
@@ -88,6 +92,11 @@ impl Attempt {
             self.status,
             "submitted" | "initialized" | "document_required" | "under_review"
         )
+    }
+
+    /// A new start is accepted: this one ended, or it asked for information that was re-entered.
+    pub fn may_restart(&self) -> bool {
+        !self.in_progress() || (self.reenter && self.updated)
     }
 }
 
@@ -166,6 +175,18 @@ pub fn mask_ssn(digits: &str) -> String {
     format!("XXX-XX-{}", &digits[digits.len().saturating_sub(4)..])
 }
 
+impl Store {
+    /// After `PATCH /customers/{id}`: an attempt that asked for re-entered information may
+    /// restart.
+    pub fn customer_updated(&mut self, id: &str) {
+        for a in self.kyc.values_mut() {
+            if a.reenter && a.subject.id() == id {
+                a.updated = true;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +214,8 @@ mod tests {
             passed_at: None,
             foreign: false,
             generation: 1,
+            reenter: false,
+            updated: false,
         };
         assert!(!format!("{attempt:?}").contains("123456789"));
     }

@@ -165,8 +165,16 @@ async fn a_call_without_traceparent_starts_its_own_trace_and_passes_it_on() {
         })
         .await
         .expect("answered");
-    provider.force_flush().expect("flush");
-    let spans = exporter.get_finished_spans().expect("spans");
+    // The server closes its span just after the answer is sent: wait for it.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let spans = loop {
+        provider.force_flush().expect("flush");
+        let spans = exporter.get_finished_spans().expect("spans");
+        if !named(&spans, "rpc").is_empty() || std::time::Instant::now() > until {
+            break spans;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
     let rpc = named(&spans, "rpc");
     assert_eq!(rpc.len(), 1);
     let trace = rpc[0].span_context.trace_id();

@@ -20,6 +20,7 @@ use super::error::{ApiError, ApiResult};
 use super::state::{Attempt, Document, Subject};
 use super::validate::{self as v, Problems};
 mod outcome;
+mod reenter;
 
 fn kyc_dne() -> ApiError {
     ApiError::not_found("kyc_dne", "No KYC exists for this customer and program")
@@ -197,7 +198,7 @@ impl Sandbox {
                         format!("KYC already passed at {at}"),
                     ));
                 }
-                if a.in_progress() {
+                if !a.may_restart() {
                     return Err(ApiError::conflict(
                         "kyc_init_fail",
                         "KYC has already been initialized",
@@ -219,6 +220,8 @@ impl Sandbox {
                 passed_at: None,
                 foreign,
                 generation,
+                reenter: false,
+                updated: false,
             };
             store.kyc.insert(key.clone(), attempt);
             generation

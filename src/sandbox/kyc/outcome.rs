@@ -27,7 +27,7 @@ pub fn trigger(ssn: Option<&str>) -> Result<Vec<Document>, &'static str> {
         Some("666666666") => return Err("timeout"),
         Some("111111111") => &["social_security_card", "government_id"][..],
         Some("222222222") => &["government_id", "proof_of_address"][..],
-        Some("333333333") => &["government_id"][..],
+        Some("333333333" | super::reenter::REENTER_SSN) => &["government_id"][..],
         Some("444444444") => &["social_security_card", "government_id", "proof_of_address"][..],
         _ => return Err("passed"),
     };
@@ -145,6 +145,7 @@ impl Sandbox {
             Step::ExpireDocuments => return self.end(key, generation, "timeout"),
             Step::Decide => {}
         }
+        let mut reenter = None;
         let payload = {
             let mut store = self.lock();
             let Some(a) = store
@@ -163,8 +164,16 @@ impl Sandbox {
                 drop(store);
                 return self.emit(payload);
             }
+            if super::reenter::po_box(&store, &key.0) {
+                drop(store);
+                return self.fail_po_box(key, generation);
+            }
+            let Some(a) = store.kyc.get_mut(key) else {
+                return;
+            };
             match trigger(a.ssn.as_deref()) {
                 Ok(docs) => {
+                    reenter = super::reenter::ask(a, &key.1);
                     a.generation += 1;
                     let expiry = (key.clone(), a.generation);
                     let sb = Arc::clone(self);
@@ -195,6 +204,9 @@ impl Sandbox {
                 Err(_) => None,
             }
         };
+        if let Some(ask) = reenter {
+            self.emit(ask);
+        }
         match payload {
             Some(p) => self.emit(p),
             None => {

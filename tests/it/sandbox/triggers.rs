@@ -153,3 +153,49 @@ async fn through_the_gateway_a_timeout_says_whether_documents_were_requested_fir
     assert_eq!(seen.len(), 1);
     assert!(!seen[0].document_request_preceded, "a vendor timeout");
 }
+
+#[tokio::test]
+async fn reenter_information_comes_with_a_document_request_and_an_update_allows_a_new_start() {
+    let emu = Emulator::start(emulator::config()).await;
+    let (secret, mut rx) = subscribed(&emu, &[]).await;
+    let id = create(&emu, "777-77-7777").await;
+    assert_eq!(start_kyc(&emu, &id).await.0, 201);
+    let first = verified(&secret, &next(&mut rx).await);
+    assert_eq!(first["event"], "kyc.verification.reenter_information");
+    assert!(first["fields"].as_array().is_some_and(|f| !f.is_empty()));
+    let docs = verified(&secret, &next(&mut rx).await);
+    assert_eq!(docs["event"], "kyc.verification.document_required");
+    assert_eq!(
+        start_kyc(&emu, &id).await.0,
+        409,
+        "not before the information is updated"
+    );
+    let fix = json!({ "ssn": "123-45-6789" });
+    assert_eq!(
+        emu.call("PATCH", &format!("/customers/{id}"), Some(fix))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(start_kyc(&emu, &id).await.0, 201, "re-entered: a new start");
+    let done = verified(&secret, &next(&mut rx).await);
+    assert_eq!(done["event"], "kyc.verification.success");
+}
+
+#[tokio::test]
+async fn a_po_box_address_fails_with_its_error_code() {
+    let emu = Emulator::start(emulator::config()).await;
+    let (secret, mut rx) = subscribed(&emu, &[]).await;
+    let mut body = super::api::new_customer("123-45-6789");
+    body["addresses"][0]["street"] = json!("P.O. Box 123");
+    let (code, c) = emu.call("POST", "/customers/", Some(body)).await;
+    assert_eq!(code, 201, "{c}");
+    let id = c["customer_id"].as_str().expect("id").to_string();
+    start_kyc(&emu, &id).await;
+    let failed = verified(&secret, &next(&mut rx).await);
+    assert_eq!(
+        (failed["event"].as_str(), failed["error_code"].as_str()),
+        (Some("kyc.verification.failure"), Some("po_box_failure"))
+    );
+    assert_eq!(status(&emu, &id).await, "failed");
+}
