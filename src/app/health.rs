@@ -2,7 +2,9 @@
 //! is open (Atelio is failing; the overall status "" stays SERVING, since restarting or
 //! unreadying every replica would not bring Atelio back). Everything, "" included, is
 //! NOT_SERVING while the shared Redis does not answer (no replica can keep its promises then) and,
-//! for good, once shutdown begins. This file owns the service keys (the generated names), the
+//! for good, once shutdown begins. With a managed webhook subscription, the key
+//! `atelio.gateway.WebhookSubscription` says whether Atelio confirmed it (it follows nothing
+//! else, and nothing follows it: probes use ""). This file owns the service keys (the generated names), the
 //! initial SERVING and the task that keeps them current; the server only mounts the result.
 use tokio::{sync::watch, task::JoinHandle};
 use tonic::server::NamedService;
@@ -38,7 +40,12 @@ pub struct Inputs {
     pub draining: watch::Receiver<bool>,
     /// Whether the shared Redis answers (`None`: no Redis in use).
     pub redis_up: Option<watch::Receiver<bool>>,
+    /// Whether the managed webhook subscription is ensured (`None`: not managed, no key).
+    pub subscription: Option<watch::Receiver<bool>>,
 }
+
+/// The health key of the managed webhook subscription (SERVING once Atelio confirmed it).
+pub const SUBSCRIPTION_KEY: &str = "atelio.gateway.WebhookSubscription";
 
 /// The health service, every key SERVING, and the task that keeps it current (abort it once
 /// the server has stopped).
@@ -74,8 +81,17 @@ async fn track(reporter: tonic_health::server::HealthReporter, inputs: Inputs) {
         breaker: mut states,
         mut draining,
         mut redis_up,
+        mut subscription,
     } = inputs;
     loop {
+        if let Some(s) = subscription.as_mut() {
+            let ok = if *s.borrow_and_update() {
+                Serving
+            } else {
+                NotServing
+            };
+            reporter.set_service_status(SUBSCRIPTION_KEY, ok).await;
+        }
         let redis = redis_up.as_mut().is_none_or(|r| *r.borrow_and_update());
         let breaker_open = matches!(*states.borrow_and_update(), BreakerState::Open);
         let rest = if redis { Serving } else { NotServing };
@@ -88,11 +104,17 @@ async fn track(reporter: tonic_health::server::HealthReporter, inputs: Inputs) {
         tokio::select! {
             ok = states.changed() => if ok.is_err() { break },
             ok = changed(&mut redis_up) => if !ok { redis_up = None },
+            ok = changed(&mut subscription) => if !ok { subscription = None },
             _ = draining.wait_for(|d| *d) => break,
         }
     }
     let _ = draining.wait_for(|d| *d).await;
     set_all(&reporter, NotServing, NotServing).await;
+    if subscription.is_some() {
+        reporter
+            .set_service_status(SUBSCRIPTION_KEY, NotServing)
+            .await;
+    }
 }
 
 #[cfg(test)]

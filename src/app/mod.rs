@@ -124,10 +124,11 @@ impl App {
         tracing::debug!(open_files_limit = fds, "file descriptor limit");
         let mut tasks = Vec::new();
         let (redis, redis_up) = components::redis(&config, &mut tasks).await?.unzip();
-        let guard = server::Guard {
+        let mut guard = server::Guard {
             auth: security::authenticator(&config)?,
             tls: security::tls(&config)?,
             redis_up,
+            subscription: None,
         };
         let upstream = components::upstream(&config, &creds, redis.as_ref())?;
         let mut closers = Vec::new();
@@ -156,7 +157,9 @@ impl App {
             None => gateway,
         };
         let secrets = Arc::new(Secrets::new(&creds.webhook_secrets, &config.webhook));
-        let bad_signature = subscribing::managed(&config, gateway.upstream(), &secrets, &mut tasks);
+        let managed = subscribing::managed(&config, gateway.upstream(), &secrets, &mut tasks);
+        let (bad_signature, subscription) = managed.unzip();
+        guard.subscription = subscription;
         let webhook_state = Arc::new(WebhookState {
             secrets,
             hub: hub.clone(),

@@ -51,6 +51,8 @@ pub struct Guard {
     pub tls: Option<ServerTlsConfig>,
     /// Whether the shared Redis answers (`None`: no Redis in use).
     pub redis_up: Option<watch::Receiver<bool>>,
+    /// Whether the managed webhook subscription is ensured (`None`: not managed).
+    pub subscription: Option<watch::Receiver<bool>>,
 }
 
 /// Serves gRPC until the stop flag is set.
@@ -76,6 +78,7 @@ pub async fn grpc(
         breaker: gw.upstream().breaker().subscribe(),
         draining: phases.draining,
         redis_up: guard.redis_up,
+        subscription: guard.subscription,
     })
     .await;
     tracing::info!(grpc_addr = %listener.local_addr().map_err(|e| StartError::server("gRPC listener", e))?, "gateway serving");

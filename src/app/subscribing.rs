@@ -3,7 +3,7 @@
 //! bad signatures. Without a public URL nothing is managed (gauge 0).
 use std::sync::Arc;
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 use super::StartError;
 use super::components::Task;
@@ -23,17 +23,19 @@ pub fn for_operators(cfg: &Config) -> Result<Manager, StartError> {
     Ok(Manager::new(upstream, url, None))
 }
 
-/// The bad-signature notifier of the managed subscription, if one is configured.
+/// The bad-signature notifier of the managed subscription and whether it is ensured (for
+/// health), if one is configured.
 pub fn managed(
     cfg: &Config,
     upstream: &Arc<Upstream>,
     secrets: &Arc<Secrets>,
     tasks: &mut Vec<Task>,
-) -> Option<Arc<Notify>> {
+) -> Option<(Arc<Notify>, watch::Receiver<bool>)> {
     crate::metrics::get().webhook_subscription_state.set(0);
     let url = cfg.webhook.public_url.clone()?;
     let manager = Arc::new(Manager::new(upstream.clone(), url, Some(secrets.clone())));
     let notify = manager.bad_signature.clone();
+    let ensured = manager.ensured.subscribe();
     tasks.push(Box::pin(manager.run()));
-    Some(notify)
+    Some((notify, ensured))
 }

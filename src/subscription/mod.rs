@@ -4,7 +4,8 @@
 //! answer: no secret to copy by hand. When signatures start failing (a secret rotated in the
 //! portal), it re-reads the subscription, at most once per `RECHECK`, and takes the new secret
 //! (`webhook::secrets::Secrets::set_managed`, which keeps the previous one too). Its state is a
-//! gauge (`webhook_subscription_state`) and a log line; `atelio-gateway subscriptions
+//! gauge (`webhook_subscription_state`), the health key `atelio.gateway.WebhookSubscription`
+//! (via `ensured`) and a log line; `atelio-gateway subscriptions
 //! list|ensure` runs the same steps for operators.
 pub mod view;
 
@@ -40,6 +41,8 @@ pub struct Manager {
     secrets: Option<Arc<Secrets>>,
     /// Notified on every delivery refused for a bad signature.
     pub bad_signature: Arc<Notify>,
+    /// Whether the subscription was last ensured (health follows it).
+    pub ensured: tokio::sync::watch::Sender<bool>,
 }
 
 impl Manager {
@@ -50,6 +53,7 @@ impl Manager {
             url,
             secrets,
             bad_signature: Arc::new(Notify::new()),
+            ensured: tokio::sync::watch::Sender::new(false),
         }
     }
 
@@ -103,17 +107,21 @@ impl Manager {
     /// Ensures the subscription (retrying with backoff until it works), then re-reads it
     /// whenever signatures fail, at most once per `RECHECK`. Runs until aborted.
     pub async fn run(self: Arc<Self>) {
-        let state = &crate::metrics::get().webhook_subscription_state;
+        let gauge = &crate::metrics::get().webhook_subscription_state;
+        let state = |ok: bool| {
+            gauge.set(if ok { 1 } else { 2 });
+            self.ensured.send_replace(ok);
+        };
         let mut backoff = Duration::from_secs(1);
         loop {
             match self.ensure().await {
                 Ok((sub, action)) => {
-                    state.set(1);
+                    state(true);
                     tracing::info!(subscription = %sub.id, action = action.name(), "webhook subscription ensured");
                     break;
                 }
                 Err(e) => {
-                    state.set(2);
+                    state(false);
                     tracing::warn!(error = %e, "could not ensure the webhook subscription; retrying");
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_secs(60));
@@ -123,9 +131,9 @@ impl Manager {
         loop {
             self.bad_signature.notified().await;
             match self.ensure().await {
-                Ok(_) => state.set(1),
+                Ok(_) => state(true),
                 Err(e) => {
-                    state.set(2);
+                    state(false);
                     tracing::warn!(error = %e, "could not re-read the webhook subscription");
                 }
             }

@@ -141,6 +141,11 @@ async fn the_subscription_is_created_its_rotated_secret_picked_up_and_reused_on_
     let gw = start(config(&emu, port)).await;
     let created = subscriptions_for(&emu, &url, managed).await;
     assert_eq!(created.len(), 1, "created once");
+    assert_eq!(
+        subscription_health(&gw).await,
+        1,
+        "SERVING once Atelio confirmed it"
+    );
 
     // Verified with the secret from Atelio's answer: the outcome comes by webhook.
     let mut events = subscribe(&gw).await;
@@ -226,4 +231,43 @@ async fn operators_ensure_and_list_from_the_command_line_without_seeing_a_secret
         !out.contains(secret.as_str()) && !out.contains("whsec_"),
         "{out}"
     );
+}
+
+/// The health status of the managed subscription's key, once it is set (1 SERVING, 2 NOT_SERVING).
+async fn subscription_health(gw: &Gateway) -> i32 {
+    let mut health = tonic_health::pb::health_client::HealthClient::new(gw.channel.clone());
+    let until = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let req = tonic_health::pb::HealthCheckRequest {
+            service: "atelio.gateway.WebhookSubscription".into(),
+        };
+        if let Ok(r) = health.check(req).await {
+            let status = r.into_inner().status;
+            if status == 1 || tokio::time::Instant::now() > until {
+                return status;
+            }
+        }
+        assert!(tokio::time::Instant::now() < until, "the key is reported");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn while_atelio_cannot_confirm_the_subscription_its_health_key_is_not_serving() {
+    let emu = Emulator::start(emulator::config()).await;
+    let port = crate::helpers::free_port();
+    let mut cfg = config(&emu, port);
+    cfg.upstream.base_url = "http://127.0.0.1:9/api/v0.1".into();
+    let gw = start(cfg).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut health = tonic_health::pb::health_client::HealthClient::new(gw.channel.clone());
+    let key = |service: &str| tonic_health::pb::HealthCheckRequest {
+        service: service.into(),
+    };
+    let sub = health
+        .check(key("atelio.gateway.WebhookSubscription"))
+        .await;
+    assert_eq!(sub.expect("the key is registered").into_inner().status, 2);
+    let overall = health.check(key("")).await.expect("overall").into_inner();
+    assert_eq!(overall.status, 1, "the gateway still serves");
 }
