@@ -21,7 +21,7 @@ fn ratio(key: &str, v: f64, message: &str) -> Result<(), ConfigError> {
 }
 
 /// An http(s) URL without query or fragment, reported under `key`.
-fn http_url(key: &str, raw: &str) -> Result<(), ConfigError> {
+pub(super) fn http_url(key: &str, raw: &str) -> Result<(), ConfigError> {
     let url = url::Url::parse(raw).map_err(|e| ConfigError::new(key, e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(ConfigError::new(key, "must be an http or https URL"));
@@ -33,7 +33,7 @@ fn http_url(key: &str, raw: &str) -> Result<(), ConfigError> {
 }
 
 /// Credentials and PII never travel in clear text: `http://` only to a loopback host.
-fn https_unless_loopback(key: &str, raw: &str) -> Result<(), ConfigError> {
+pub(super) fn https_unless_loopback(key: &str, raw: &str) -> Result<(), ConfigError> {
     let Ok(url) = url::Url::parse(raw) else {
         return Ok(());
     };

@@ -5,7 +5,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use serde::Deserialize;
 
-use super::{ConfigError, Secret, TlsConfig, check::positive};
+use super::check::{http_url, https_unless_loopback, positive};
+use super::{ConfigError, Secret, TlsConfig};
 
 /// `[server]`: the gRPC listener.
 #[derive(Clone, Debug, Deserialize)]
@@ -182,7 +183,13 @@ impl WebhookConfig {
             "webhook.header_read_timeout_ms",
             self.header_read_timeout_ms,
         )?;
-        positive("webhook.idle_timeout_ms", self.idle_timeout_ms)
+        positive("webhook.idle_timeout_ms", self.idle_timeout_ms)?;
+        if let Some(url) = &self.public_url {
+            // Atelio posts signed PII there: https, except to a loopback host (the emulator).
+            http_url("webhook.public_url", url)?;
+            https_unless_loopback("webhook.public_url", url)?;
+        }
+        Ok(())
     }
 
     /// `webhook.tolerance_s`: how far a signature's `t` may be from now.

@@ -166,6 +166,25 @@ mod tests {
     }
 
     #[test]
+    fn a_public_url_makes_secrets_optional_and_must_be_https_unless_loopback() {
+        let mut c = valid();
+        c.webhook.secrets.clear();
+        assert_eq!(validate(&c).unwrap_err().key, "webhook.secrets");
+        c.webhook.public_url = Some("https://gw.example.com/webhooks/atelio".into());
+        assert!(validate(&c).is_ok(), "the secret comes from Atelio");
+        c.webhook.public_url = Some("http://127.0.0.1:8080/webhooks/atelio".into());
+        assert!(validate(&c).is_ok(), "loopback (the emulator)");
+        for bad in [
+            "http://gw.example.com/webhooks/atelio",
+            "not a url",
+            "ftp://gw/x",
+        ] {
+            c.webhook.public_url = Some(bad.into());
+            assert_eq!(validate(&c).unwrap_err().key, "webhook.public_url", "{bad}");
+        }
+    }
+
+    #[test]
     fn an_idempotency_ttl_below_24_hours_is_refused() {
         let mut c = valid();
         c.idempotency.ttl_hours = 1;
