@@ -65,7 +65,7 @@ async fn wired(loss: f64, per_minute: u32) -> (Channel, atelio_gateway::sandbox:
     (channel, w.sandbox)
 }
 
-fn customer() -> pb::Customer {
+fn customer(ssn: &str) -> pb::Customer {
     let address = pb::Address {
         address_type: pb::AddressType::Physical as i32,
         street: "345 California St".into(),
@@ -80,17 +80,22 @@ fn customer() -> pb::Customer {
         first_name: "Nick".into(),
         last_name: "Smith".into(),
         dob: "1990-02-13".into(),
-        ssn: "123-45-6789".into(),
+        ssn: ssn.into(),
         addresses: vec![address],
         ..Default::default()
     }
 }
 
-/// Creates a customer and starts its KYC; its id and when the start was answered.
+/// Creates a customer that passes and starts its KYC; its id and when the start was answered.
 async fn verify(channel: &Channel) -> (String, Instant) {
+    verify_with(channel, "123-45-6789").await
+}
+
+/// Same, for a customer with this SSN (a sandbox trigger value).
+async fn verify_with(channel: &Channel, ssn: &str) -> (String, Instant) {
     let mut c = Customers::new(channel.clone());
     let req = pb::CreateCustomerRequest {
-        customer: Some(customer()),
+        customer: Some(customer(ssn)),
         request_id: String::new(),
     };
     let created = c.create_customer(req).await.expect("create").into_inner();

@@ -9,30 +9,14 @@ use pb::customer_service_client::CustomerServiceClient as Customers;
 use tokio::sync::Mutex;
 use tonic::transport::Channel;
 
-use super::{BUDGET_PER_MINUTE, PROGRAM, metric, pct, verify, wired};
+use super::{BUDGET_PER_MINUTE, PROGRAM, metric, pct, verify, verify_with, wired};
 
 const SUBJECTS: usize = 20;
 const FOR: Duration = Duration::from_secs(10);
 
 /// A customer whose KYC waits for documents (stays pending: reads need a fresh state).
 async fn pending(channel: &Channel) -> String {
-    let mut c = Customers::new(channel.clone());
-    let req = pb::CreateCustomerRequest {
-        customer: Some(pb::Customer {
-            ssn: "111-11-1111".into(),
-            ..super::customer()
-        }),
-        request_id: String::new(),
-    };
-    let created = c.create_customer(req).await.expect("create").into_inner();
-    let id = created.customer.expect("customer").customer_id;
-    let start = pb::StartCustomerKycRequest {
-        customer_id: id.clone(),
-        program_id: PROGRAM.into(),
-        ..Default::default()
-    };
-    c.start_customer_kyc(start).await.expect("start");
-    id
+    verify_with(channel, "111-11-1111").await.0
 }
 
 fn read(id: &str, max_staleness: Duration) -> pb::GetCustomerKycStatusRequest {

@@ -83,12 +83,14 @@ impl Mirror {
         source: Source,
         start: bool,
     ) {
-        if start && let Err(e) = self.start(&key, business_id, l.state).await {
-            return super::log_failure(Err(e), "start");
-        }
-        let current = match self.store.load(&key).await {
+        let current = if start {
+            self.start(&key, business_id, l.state).await.map(Some)
+        } else {
+            self.store.load(&key).await
+        };
+        let current = match current {
             Ok(r) => r,
-            Err(e) => return super::log_failure(Err(e), "load"),
+            Err(e) => return super::log_failure(Err(e), if start { "start" } else { "load" }),
         };
         let relayed = match current.as_ref() {
             Some(r) if r.needs_relay(l.state) => self.relay(r, &l).await,
@@ -116,18 +118,20 @@ impl Mirror {
     /// a pending attempt, else begins one. A new attempt may have begun before the gateway
     /// learned of it (an answer lost or slower than the webhooks), so the webhooks the log
     /// holds for the subject since the previous attempt ended count as relayed: they came
-    /// before the record could give them its transition key.
+    /// before the record could give them its transition key. Returns the record as it now is.
+    /// The log is read after the attempt began, so a webhook arriving meanwhile is either in the
+    /// log or attributed to the new attempt.
     async fn start(
         &self,
         key: &Key,
         business_id: Option<&str>,
         state: State,
-    ) -> Result<(), super::MirrorError> {
+    ) -> Result<Record, super::MirrorError> {
         let fresh = state.is_start();
         let prior = self.store.load(key).await?;
         let continuing = |r: &Record| !fresh && r.attempt > 0 && r.state.is_pending();
-        if prior.as_ref().is_some_and(continuing) {
-            return Ok(());
+        if let Some(p) = prior.as_ref().filter(|p| continuing(p)) {
+            return Ok(p.clone());
         }
         let now = crate::clock::now_ms();
         let begun = self
@@ -137,15 +141,15 @@ impl Mirror {
             .filter(|p| p.attempt > 0)
             .map_or(0, |p| p.learned_at_ms);
         let logged = self.logged_states(key, since).await;
-        if logged != 0 {
-            self.update(key, business_id, |r| {
-                if r.attempt == begun.attempt {
-                    r.relayed_by_webhook |= logged;
-                }
-            })
-            .await?;
+        if logged == 0 {
+            return Ok(begun);
         }
-        Ok(())
+        self.update(key, business_id, |r| {
+            if r.attempt == begun.attempt {
+                r.relayed_by_webhook |= logged;
+            }
+        })
+        .await
     }
 
     /// The states of the events the log holds for `key`'s subject received after `since_ms`

@@ -255,11 +255,22 @@ async fn subscription_health(gw: &Gateway) -> i32 {
 #[tokio::test]
 async fn while_atelio_cannot_confirm_the_subscription_its_health_key_is_not_serving() {
     let emu = Emulator::start(emulator::config()).await;
+    let atelio = crate::helpers::FakeUpstream::start().await;
+    atelio.on("GET", "/webhooks", vec![crate::helpers::Reply::empty(503)]);
     let port = crate::helpers::free_port();
     let mut cfg = config(&emu, port);
-    cfg.upstream.base_url = "http://127.0.0.1:9/api/v0.1".into();
+    cfg.upstream.base_url = atelio.base_url();
+    cfg.retry.max_attempts = 1;
     let gw = start(cfg).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Two list calls: the first ensure failed and its backoff ran out.
+    let until = tokio::time::Instant::now() + Duration::from_secs(10);
+    while atelio.hits("GET", "/webhooks") < 2 {
+        assert!(
+            tokio::time::Instant::now() < until,
+            "the gateway tries to ensure it"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let mut health = tonic_health::pb::health_client::HealthClient::new(gw.channel.clone());
     let key = |service: &str| tonic_health::pb::HealthCheckRequest {
         service: service.into(),

@@ -173,7 +173,8 @@ impl Sandbox {
             };
             match trigger(a.ssn.as_deref()) {
                 Ok(docs) => {
-                    reenter = super::reenter::ask(a, &key.1);
+                    reenter = super::reenter::ask(a, &key.1)
+                        .map(|extra| event(super::reenter::ASK, &a.subject, Some(extra)));
                     a.generation += 1;
                     let expiry = (key.clone(), a.generation);
                     let sb = Arc::clone(self);
@@ -215,9 +216,15 @@ impl Sandbox {
         }
     }
 
-    /// Ends the attempt in `status` (`error` or `timeout`, which a new start may follow), with
-    /// the webhook of that name; nothing if it is gone or moved.
-    fn end(self: &Arc<Self>, key: &(Subject, String), generation: u64, status: &'static str) {
+    /// Ends the attempt in `status` with the webhook `kyc.verification.{name}` (and `extra`
+    /// fields), if it is still at `generation`; false if it is gone or moved.
+    fn settle(
+        self: &Arc<Self>,
+        key: &(Subject, String),
+        generation: u64,
+        (status, name): (&'static str, &str),
+        extra: Option<Map<String, Value>>,
+    ) -> bool {
         let payload = {
             let mut store = self.lock();
             let Some(a) = store
@@ -225,13 +232,28 @@ impl Sandbox {
                 .get_mut(key)
                 .filter(|a| a.generation == generation)
             else {
-                return;
+                return false;
             };
             a.generation += 1;
             a.status = status;
-            event(&format!("kyc.verification.{status}"), &a.subject, None)
+            if status == "passed" {
+                a.passed_at = Some(now_timestamp());
+            }
+            event(&format!("kyc.verification.{name}"), &a.subject, extra)
         };
         self.emit(payload);
+        true
+    }
+
+    /// Ends the attempt in `error` or `timeout` (a new start may follow).
+    fn end(self: &Arc<Self>, key: &(Subject, String), generation: u64, status: &'static str) {
+        self.settle(key, generation, (status, status), None);
+    }
+
+    /// Fails the attempt for a PO-box address.
+    fn fail_po_box(self: &Arc<Self>, key: &(Subject, String), generation: u64) {
+        let extra = super::reenter::po_box_failure();
+        self.settle(key, generation, ("failed", "failure"), Some(extra));
     }
 
     /// Ends the attempt passed or failed (and says so by webhook); None if it is gone or moved.
@@ -241,26 +263,14 @@ impl Sandbox {
         generation: u64,
         passed: bool,
     ) -> Option<&'static str> {
-        let payload = {
-            let mut store = self.lock();
-            let a = store
-                .kyc
-                .get_mut(key)
-                .filter(|a| a.generation == generation)?;
-            a.generation += 1;
-            if passed {
-                a.status = "passed";
-                a.passed_at = Some(now_timestamp());
-                event("kyc.verification.success", &a.subject, None)
-            } else {
-                a.status = "failed";
-                let mut extra = Map::new();
-                extra.insert("reasons".into(), json!({ "ofac": "passed", "bureau": "failed", "mobile": "passed", "ip": "passed", "email": "passed" }));
-                event("kyc.verification.failure", &a.subject, Some(extra))
-            }
+        let (outcome, extra) = if passed {
+            (("passed", "success"), None)
+        } else {
+            let mut extra = Map::new();
+            extra.insert("reasons".into(), json!({ "ofac": "passed", "bureau": "failed", "mobile": "passed", "ip": "passed", "email": "passed" }));
+            (("failed", "failure"), Some(extra))
         };
-        let status = if passed { "passed" } else { "failed" };
-        self.emit(payload);
-        Some(status)
+        self.settle(key, generation, outcome, extra)
+            .then_some(outcome.0)
     }
 }

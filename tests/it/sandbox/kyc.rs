@@ -248,7 +248,7 @@ async fn through_the_gateway_a_second_start_while_one_runs_reads_the_running_one
 }
 
 /// Creates `customer` through the gateway; its id.
-async fn gateway_customer(
+pub(crate) async fn gateway_customer(
     c: &mut atelio_gateway::proto::v1::customer_service_client::CustomerServiceClient<
         tonic::transport::Channel,
     >,
@@ -264,7 +264,10 @@ async fn gateway_customer(
 }
 
 /// A StartCustomerKyc of `id` in the emulator's program.
-fn kyc_start(id: &str, request_id: &str) -> atelio_gateway::proto::v1::StartCustomerKycRequest {
+pub(crate) fn kyc_start(
+    id: &str,
+    request_id: &str,
+) -> atelio_gateway::proto::v1::StartCustomerKycRequest {
     atelio_gateway::proto::v1::StartCustomerKycRequest {
         customer_id: id.into(),
         program_id: PROGRAM.into(),

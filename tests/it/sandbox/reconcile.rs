@@ -14,6 +14,7 @@ use pb::verification_event_service_client::VerificationEventServiceClient;
 use tonic::transport::Channel;
 
 use super::e2e::{Events, next_event};
+use super::kyc::{gateway_customer, kyc_start};
 use crate::helpers::{emulator, fixtures};
 
 /// `serve --sandbox` with `extra` flags, its stores in `dir`; the child and its gRPC address.
@@ -62,21 +63,8 @@ async fn subscribe(channel: &Channel) -> Events {
 
 /// Creates a customer (default SSN: passes) and starts its KYC; its id.
 async fn verify(customers: &mut CustomerServiceClient<Channel>, n: usize) -> String {
-    let created = customers
-        .create_customer(pb::CreateCustomerRequest {
-            customer: Some(fixtures::customer()),
-            request_id: format!("c-{n}"),
-        })
-        .await
-        .expect("create")
-        .into_inner();
-    let id = created.customer.expect("customer").customer_id;
-    let kyc = pb::StartCustomerKycRequest {
-        customer_id: id.clone(),
-        program_id: emulator::PROGRAM.into(),
-        request_id: format!("k-{n}"),
-        ..Default::default()
-    };
+    let id = gateway_customer(customers, fixtures::customer(), &format!("c-{n}")).await;
+    let kyc = kyc_start(&id, &format!("k-{n}"));
     customers.start_customer_kyc(kyc).await.expect("start");
     id
 }

@@ -13,6 +13,7 @@ use pb::verification_event_service_client::VerificationEventServiceClient;
 use serde_json::json;
 
 use super::api::{create, start_kyc, subscribed, verified};
+use super::kyc::{gateway_customer, kyc_start};
 use crate::helpers::emulator::{self, Emulator, PROGRAM, next};
 use crate::helpers::fixtures;
 
@@ -106,22 +107,11 @@ async fn timeout_through_the_gateway(ssn: &str) -> (Vec<pb::VerificationEvent>, 
         ssn: ssn.into(),
         ..fixtures::customer()
     };
-    let created = customers
-        .create_customer(pb::CreateCustomerRequest {
-            customer: Some(customer),
-            request_id: "c-1".into(),
-        })
+    let id = gateway_customer(&mut customers, customer, "c-1").await;
+    customers
+        .start_customer_kyc(kyc_start(&id, "k-1"))
         .await
-        .expect("create")
-        .into_inner();
-    let id = created.customer.expect("customer").customer_id;
-    let kyc = pb::StartCustomerKycRequest {
-        customer_id: id.clone(),
-        program_id: emulator::PROGRAM.into(),
-        request_id: "k-1".into(),
-        ..Default::default()
-    };
-    customers.start_customer_kyc(kyc).await.expect("start");
+        .expect("start");
     let mut seen = Vec::new();
     loop {
         let e = super::e2e::next_event(&mut events).await;
