@@ -1,79 +1,166 @@
-//! Benchmark of the inbound path (not a test): webhook ingest (signature verified + durably
-//! stored in SQLite), webhook → subscriber latency with 100 subscribers at rising rates, and the
-//! memory of an idle subscriber. The gateway is the release binary in its own process; the load
-//! generator (this process) runs on the same machine. Run: `cargo bench --bench webhooks`;
-//! `BENCH_STORE=redis cargo bench --bench webhooks` does the same with every store on Redis;
-//! `BENCH_SQLITE_SYNCHRONOUS=full` runs the SQLite stores host-crash durable (fsync per commit);
-//! `BENCH_INGEST_ONLY=1` stops after the ingest figures.
+//! Benchmark of the inbound path (not a test), the gateway beside the baselines it must beat, in
+//! one run on the same payload (~350-byte JSON event), the same concurrency and one connection
+//! per subscriber: Redis Streams (`XADD`, AOF everysec and always), NATS JetStream
+//! publish-with-ack (Debian's `nats-server`, skipped when absent) and a minimal hyper HTTP/1.1
+//! echo (the floor for an HTTP ingest). Each figure is printed beside its baselines as ratios,
+//! with the commit and date. Run: `cargo bench --bench webhooks`; `BENCH_STORE=redis` runs the
+//! gateway with every store on Redis (AOF always); `BENCH_INGEST_ONLY=1` stops after ingest.
+#[path = "support/echo.rs"]
+mod echo;
 #[path = "support/gateway.rs"]
 mod gateway;
+#[path = "support/gateway_relay.rs"]
+mod gateway_relay;
 #[path = "support/http1.rs"]
 mod http1;
 #[path = "support/load.rs"]
 mod load;
+#[path = "support/nats.rs"]
+mod nats;
+#[path = "support/redis_streams.rs"]
+mod redis_streams;
+#[path = "support/relay.rs"]
+mod relay;
+#[path = "support/relay_report.rs"]
+mod relay_report;
 
 use std::time::Duration;
 
+use relay_report::{Row, System};
+
+const SUBSCRIBERS: usize = 100;
+const RATES: [u32; 6] = [1_000, 2_000, 3_000, 4_000, 5_000, 6_000];
+const IDLE: usize = 1_000;
+
 fn main() {
+    if std::env::var_os("BENCH_ECHO").is_some() {
+        return echo::serve();
+    }
     let _ = rustls::crypto::ring::default_provider().install_default();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
-    rt.block_on(async {
-        let gw = gateway::Gateway::start();
-        let store = if std::env::var("BENCH_STORE").as_deref() == Ok("redis") {
-            "Redis (AOF, appendfsync always)"
-        } else if std::env::var("BENCH_SQLITE_SYNCHRONOUS").as_deref() == Ok("full") {
-            "SQLite (synchronous=FULL)"
-        } else {
-            "SQLite (synchronous=NORMAL)"
-        };
-        println!("webhook ingest (verified + stored in {store}, 200 only after the write)");
-        let one = rounds(5, || load::ingest(&gw.webhook_url, 1, 10_000)).await;
-        println!("  one at a time:         {}", one.line());
-        let many = rounds(5, || load::ingest(&gw.webhook_url, 64, 40_000)).await;
-        println!("  64 concurrent senders: {}", many.line());
-        if std::env::var("BENCH_INGEST_ONLY").is_ok() {
-            gw.stop();
-            return;
-        }
-        println!("webhook -> subscriber latency, 100 subscribers each receiving every event");
-        for rate in [1_000u32, 2_000, 3_000, 4_000, 5_000] {
-            let l = load::latency(&gw, 100, rate, Duration::from_secs(5)).await;
-            println!("  {rate:>5} events/s: p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>6.2} ms  ({} deliveries, {} missing)", l.p50, l.p99, l.max, l.delivered, l.missing);
-        }
-        let per = load::idle_memory(&gw, 2_000).await;
-        println!("idle subscriber: {per:.1} KiB of gateway RSS each (2000 idle streams)");
-        gw.stop();
-    });
+    rt.block_on(run());
 }
 
-/// Throughput over several rounds: the median, with the slowest and fastest round (this machine
-/// is shared and noisy, so one round says little).
-struct Rounds(Vec<f64>);
-
-impl Rounds {
-    fn line(&self) -> String {
-        let median = self.0[self.0.len() / 2];
-        let (low, high) = (self.0[0], self.0[self.0.len() - 1]);
-        format!(
-            "{median:>7.0} events/s median of {} rounds ({low:.0}..{high:.0})",
-            self.0.len()
-        )
-    }
+struct Systems {
+    gw: gateway::Gateway,
+    /// The gateway host-crash durable (SQLite synchronous=FULL); None on the Redis store.
+    gw_full: Option<gateway::Gateway>,
+    echo: echo::Echo,
+    every: redis_streams::RedisStreams,
+    always: redis_streams::RedisStreams,
+    js: Option<nats::JetStream>,
 }
 
-async fn rounds<F, Fut>(n: usize, mut round: F) -> Rounds
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = f64>,
-{
-    let mut all = Vec::with_capacity(n);
-    for _ in 0..n {
-        all.push(round().await);
+async fn run() {
+    let redis_store = std::env::var("BENCH_STORE").as_deref() == Ok("redis");
+    relay_report::header(redis_store);
+    let s = Systems {
+        gw: gateway::Gateway::start(),
+        gw_full: (!redis_store).then(|| {
+            gateway::Gateway::start_with(&[("ATELIO_GATEWAY__SQLITE__SYNCHRONOUS", "full".into())])
+        }),
+        echo: echo::Echo::start(),
+        every: redis_streams::RedisStreams::start("everysec").await,
+        always: redis_streams::RedisStreams::start("always").await,
+        js: nats::JetStream::start().await,
+    };
+    for (what, concurrency, total) in [("one at a time", 1, 5_000), ("64 in flight", 64, 40_000)] {
+        relay_report::ingest(what, &ingest(&s, concurrency, total).await);
     }
-    all.sort_by(|a, b| a.total_cmp(b));
-    Rounds(all)
+    if std::env::var("BENCH_INGEST_ONLY").is_ok() {
+        return;
+    }
+    fanout(&s).await;
+    let mut idle = vec![Row::new(
+        System::Gateway,
+        gateway_relay::idle_memory(&s.gw, IDLE).await,
+    )];
+    idle.push(Row::new(
+        System::RedisEverysec,
+        s.every.idle_memory(IDLE).await,
+    ));
+    if let Some(js) = &s.js {
+        idle.push(Row::new(System::JetStream, js.idle_memory(IDLE).await));
+    }
+    relay_report::idle(IDLE, &idle);
+}
+
+/// Median events/s of 3 rounds per system, the rounds interleaved across systems.
+async fn ingest(s: &Systems, concurrency: usize, total: usize) -> Vec<Row> {
+    let mut rounds: Vec<(System, Vec<f64>)> = Vec::new();
+    for _ in 0..3 {
+        let gw = gateway_relay::Signed(s.gw.webhook_url.clone());
+        let echo = gateway_relay::Signed(s.echo.url.clone());
+        let mut got = vec![
+            (
+                System::Gateway,
+                relay::ingest(&gw, concurrency, total).await,
+            ),
+            (System::Echo, relay::ingest(&echo, concurrency, total).await),
+            (
+                System::RedisEverysec,
+                relay::ingest(&s.every.opener(), concurrency, total).await,
+            ),
+            (
+                System::RedisAlways,
+                relay::ingest(&s.always.opener(), concurrency, total).await,
+            ),
+        ];
+        if let Some(full) = &s.gw_full {
+            let full = gateway_relay::Signed(full.webhook_url.clone());
+            got.push((
+                System::GatewayFull,
+                relay::ingest(&full, concurrency, total).await,
+            ));
+        }
+        if let Some(js) = &s.js {
+            got.push((
+                System::JetStream,
+                relay::ingest(&js.opener(), concurrency, total).await,
+            ));
+        }
+        for (system, rate) in got {
+            match rounds.iter_mut().find(|(k, _)| *k == system) {
+                Some((_, v)) => v.push(rate),
+                None => rounds.push((system, vec![rate])),
+            }
+        }
+    }
+    rounds
+        .into_iter()
+        .map(|(system, v)| Row::median(system, v))
+        .collect()
+}
+
+/// Latency at rising rates until p99 reaches 50 ms, per system.
+async fn fanout(s: &Systems) {
+    let for_ = Duration::from_secs(5);
+    let mut runs = Vec::new();
+    for system in System::BROKERS {
+        let mut seen = Vec::new();
+        for rate in RATES {
+            let l = match system {
+                System::Gateway => gateway_relay::fanout(&s.gw, SUBSCRIBERS, rate, for_).await,
+                System::RedisEverysec => s.every.fanout(SUBSCRIBERS, rate, for_).await,
+                System::RedisAlways => s.always.fanout(SUBSCRIBERS, rate, for_).await,
+                System::JetStream => match &s.js {
+                    Some(js) => js.fanout(SUBSCRIBERS, rate, for_).await,
+                    None => break,
+                },
+                System::Echo | System::GatewayFull => break,
+            };
+            relay_report::fanout_line(system, rate, &l);
+            let over = l.p99 >= 50.0;
+            seen.push((rate, l));
+            if over {
+                break;
+            }
+        }
+        runs.push((system, seen));
+    }
+    relay_report::fanout(SUBSCRIBERS, &runs);
 }
