@@ -4,7 +4,8 @@
 //! publish-with-ack (Debian's `nats-server`, skipped when absent) and a minimal hyper HTTP/1.1
 //! echo (the floor for an HTTP ingest). Each figure is printed beside its baselines as ratios,
 //! with the commit and date. Run: `cargo bench --bench webhooks`; `BENCH_STORE=redis` runs the
-//! gateway with every store on Redis (AOF always); `BENCH_INGEST_ONLY=1` stops after ingest.
+//! gateway with every store on Redis (AOF always); `BENCH_ONLY=ingest` (or `fanout`, `idle`) runs
+//! one part.
 #[path = "support/echo.rs"]
 mod echo;
 #[path = "support/gateway.rs"]
@@ -29,7 +30,7 @@ use std::time::Duration;
 use relay_report::{Row, System};
 
 const SUBSCRIBERS: usize = 100;
-const RATES: [u32; 6] = [1_000, 2_000, 3_000, 4_000, 5_000, 6_000];
+const RATES: [u32; 6] = [1_000, 2_000, 3_000, 4_000, 6_000, 8_000];
 const IDLE: usize = 1_000;
 
 fn main() {
@@ -68,13 +69,21 @@ async fn run() {
         always: redis_streams::RedisStreams::start("always").await,
         js: nats::JetStream::start().await,
     };
-    for (what, concurrency, total) in [("one at a time", 1, 5_000), ("64 in flight", 64, 40_000)] {
-        relay_report::ingest(what, &ingest(&s, concurrency, total).await);
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let part = |name: &str| only.is_empty() || only == name;
+    if part("ingest") {
+        for (what, concurrency, total) in
+            [("one at a time", 1, 5_000), ("64 in flight", 64, 40_000)]
+        {
+            relay_report::ingest(what, &ingest(&s, concurrency, total).await);
+        }
     }
-    if std::env::var("BENCH_INGEST_ONLY").is_ok() {
+    if part("fanout") {
+        fanout(&s).await;
+    }
+    if !part("idle") {
         return;
     }
-    fanout(&s).await;
     let mut idle = vec![Row::new(
         System::Gateway,
         gateway_relay::idle_memory(&s.gw, IDLE).await,

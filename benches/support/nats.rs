@@ -218,13 +218,11 @@ impl Nats {
         while let Ok(Some((reply, payload))) =
             tokio::time::timeout(Duration::from_secs(3), self.next_msg()).await
         {
-            // $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<ts>.<pending>
-            let seq = reply
-                .split('.')
-                .nth(5)
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0);
-            order.see(seq);
+            // $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<ts>.<pending>;
+            // with acks off there is no reply subject, and no sequence to check the order by.
+            if let Some(seq) = reply.split('.').nth(5).and_then(|s| s.parse().ok()) {
+                order.see(seq);
+            }
             if let Some(stamp) = relay::stamp_of(&payload) {
                 out.push(relay::since_ms(base, stamp));
             }
