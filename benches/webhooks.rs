@@ -5,7 +5,8 @@
 //! echo (the floor for an HTTP ingest). Each figure is printed beside its baselines as ratios,
 //! with the commit and date. Run: `cargo bench --bench webhooks`; `BENCH_STORE=redis` runs the
 //! gateway with every store on Redis (AOF always); `BENCH_ONLY=ingest` (or `fanout`, `idle`) runs
-//! one part.
+//! one part;
+//! `BENCH_GATEWAY_BEFORE=<binary>` measures another build of the gateway beside this one.
 #[path = "support/echo.rs"]
 mod echo;
 #[path = "support/gateway.rs"]
@@ -50,6 +51,8 @@ struct Systems {
     gw: gateway::Gateway,
     /// The gateway host-crash durable (SQLite synchronous=FULL); None on the Redis store.
     gw_full: Option<gateway::Gateway>,
+    /// Another build of the gateway (`BENCH_GATEWAY_BEFORE=<binary>`), for before/after figures.
+    gw_before: Option<gateway::Gateway>,
     echo: echo::Echo,
     every: redis_streams::RedisStreams,
     always: redis_streams::RedisStreams,
@@ -64,6 +67,9 @@ async fn run() {
         gw_full: (!redis_store).then(|| {
             gateway::Gateway::start_with(&[("ATELIO_GATEWAY__SQLITE__SYNCHRONOUS", "full".into())])
         }),
+        gw_before: std::env::var("BENCH_GATEWAY_BEFORE")
+            .ok()
+            .map(|bin| gateway::Gateway::start_binary(&bin, &[])),
         echo: echo::Echo::start(),
         every: redis_streams::RedisStreams::start("everysec").await,
         always: redis_streams::RedisStreams::start("always").await,
@@ -88,6 +94,10 @@ async fn run() {
         System::Gateway,
         gateway_relay::idle_memory(&s.gw, IDLE).await,
     )];
+    if let Some(before) = &s.gw_before {
+        let kib = gateway_relay::idle_memory(before, IDLE).await;
+        idle.push(Row::new(System::GatewayBefore, kib));
+    }
     idle.push(Row::new(
         System::RedisEverysec,
         s.every.idle_memory(IDLE).await,
@@ -100,42 +110,47 @@ async fn run() {
 
 /// Median events/s of 3 rounds per system, the rounds interleaved across systems.
 async fn ingest(s: &Systems, concurrency: usize, total: usize) -> Vec<Row> {
-    let mut rounds: Vec<(System, Vec<f64>)> = Vec::new();
+    let mut rounds: Vec<(System, Vec<(f64, f64)>)> = Vec::new();
+    let gateways = [
+        (System::Gateway, Some(&s.gw)),
+        (System::GatewayFull, s.gw_full.as_ref()),
+        (System::GatewayBefore, s.gw_before.as_ref()),
+    ];
     for _ in 0..3 {
-        let gw = gateway_relay::Signed(s.gw.webhook_url.clone());
+        let mut got = Vec::new();
+        for (system, gw) in gateways {
+            if let Some(gw) = gw {
+                let o = gateway_relay::Signed(gw.webhook_url.clone());
+                got.push((
+                    system,
+                    relay::ingest_measured(&o, gw.pid, concurrency, total).await,
+                ));
+            }
+        }
         let echo = gateway_relay::Signed(s.echo.url.clone());
-        let mut got = vec![
-            (
-                System::Gateway,
-                relay::ingest(&gw, concurrency, total).await,
-            ),
-            (System::Echo, relay::ingest(&echo, concurrency, total).await),
-            (
-                System::RedisEverysec,
-                relay::ingest(&s.every.opener(), concurrency, total).await,
-            ),
-            (
-                System::RedisAlways,
-                relay::ingest(&s.always.opener(), concurrency, total).await,
-            ),
-        ];
-        if let Some(full) = &s.gw_full {
-            let full = gateway_relay::Signed(full.webhook_url.clone());
+        let echo_pid = s.echo.pid();
+        got.push((
+            System::Echo,
+            relay::ingest_measured(&echo, echo_pid, concurrency, total).await,
+        ));
+        for (system, r) in [
+            (System::RedisEverysec, &s.every),
+            (System::RedisAlways, &s.always),
+        ] {
+            let pid = r.pid().await;
             got.push((
-                System::GatewayFull,
-                relay::ingest(&full, concurrency, total).await,
+                system,
+                relay::ingest_measured(&r.opener(), pid, concurrency, total).await,
             ));
         }
         if let Some(js) = &s.js {
-            got.push((
-                System::JetStream,
-                relay::ingest(&js.opener(), concurrency, total).await,
-            ));
+            let m = relay::ingest_measured(&js.opener(), js.pid(), concurrency, total).await;
+            got.push((System::JetStream, m));
         }
-        for (system, rate) in got {
+        for (system, m) in got {
             match rounds.iter_mut().find(|(k, _)| *k == system) {
-                Some((_, v)) => v.push(rate),
-                None => rounds.push((system, vec![rate])),
+                Some((_, v)) => v.push(m),
+                None => rounds.push((system, vec![m])),
             }
         }
     }
@@ -160,7 +175,7 @@ async fn fanout(s: &Systems) {
                     Some(js) => js.fanout(SUBSCRIBERS, rate, for_).await,
                     None => break,
                 },
-                System::Echo | System::GatewayFull => break,
+                System::Echo | System::GatewayFull | System::GatewayBefore => break,
             };
             relay_report::fanout_line(system, rate, &l);
             let over = l.p99 >= 50.0;

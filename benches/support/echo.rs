@@ -50,6 +50,10 @@ pub struct Echo {
 }
 
 impl Echo {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn start() -> Echo {
         let mut child = Command::new(std::env::current_exe().expect("own path"))
             .env("BENCH_ECHO", "1")

@@ -33,11 +33,16 @@ impl Gateway {
 
     /// Starts it with extra `ATELIO_GATEWAY__…` settings (applied last, so they win).
     pub fn start_with(extra: &[(&str, String)]) -> Gateway {
+        Self::start_binary(env!("CARGO_BIN_EXE_atelio-gateway"), extra)
+    }
+
+    /// `start_with` on another build of the gateway (a before/after comparison in one run).
+    pub fn start_binary(binary: &str, extra: &[(&str, String)]) -> Gateway {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("bench.sqlite3");
         let redis = (std::env::var("BENCH_STORE").as_deref() == Ok("redis"))
             .then(|| atelio_gateway::storage::redis_server::RedisServer::start(true));
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_atelio-gateway"));
+        let mut cmd = Command::new(binary);
         cmd.env_clear();
         if let Ok(sync) = std::env::var("BENCH_SQLITE_SYNCHRONOUS") {
             cmd.env("ATELIO_GATEWAY__SQLITE__SYNCHRONOUS", sync);

@@ -171,3 +171,31 @@ pub fn rss_kib(pid: u32) -> u64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
+
+/// CPU time (user + system) process `pid` has used, in µs (from /proc, 100 Hz ticks).
+pub fn cpu_us(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command (which may hold spaces) start after its closing parenthesis.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|v| v.parse().unwrap_or(0))
+        .collect();
+    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the command.
+    f.get(11)
+        .zip(f.get(12))
+        .map_or(0, |(u, s)| (u + s) * 10_000)
+}
+
+/// `ingest`, with the CPU the server process `pid` spent per event (µs).
+pub async fn ingest_measured<O: Opener>(
+    o: &O,
+    pid: u32,
+    concurrency: usize,
+    total: usize,
+) -> (f64, f64) {
+    let before = cpu_us(pid);
+    let rate = ingest(o, concurrency, total).await;
+    let spent = cpu_us(pid).saturating_sub(before) as f64;
+    (rate, spent / (total / concurrency * concurrency) as f64)
+}

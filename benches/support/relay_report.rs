@@ -8,6 +8,7 @@ use super::relay::Latency;
 pub enum System {
     Gateway,
     GatewayFull,
+    GatewayBefore,
     Echo,
     RedisEverysec,
     RedisAlways,
@@ -27,6 +28,7 @@ impl System {
         match self {
             System::Gateway => "gateway",
             System::GatewayFull => "gateway, SQLite synchronous=FULL",
+            System::GatewayBefore => "gateway, BENCH_GATEWAY_BEFORE build",
             System::Echo => "hyper HTTP/1.1 echo",
             System::RedisEverysec => "Redis XADD, AOF everysec",
             System::RedisAlways => "Redis XADD, AOF always",
@@ -40,6 +42,8 @@ pub struct Row {
     pub system: System,
     pub value: f64,
     spread: Option<(f64, f64)>,
+    /// Server CPU per event, µs (ingest).
+    cpu: Option<f64>,
 }
 
 impl Row {
@@ -48,17 +52,23 @@ impl Row {
             system,
             value,
             spread: None,
+            cpu: None,
         }
     }
 
-    pub fn median(system: System, mut rounds: Vec<f64>) -> Row {
-        rounds.sort_by(|a, b| a.total_cmp(b));
-        let value = rounds[rounds.len() / 2];
-        let spread = Some((rounds[0], rounds[rounds.len() - 1]));
+    /// The median of rounds of (events/s, server CPU µs per event), each taken on its own.
+    pub fn median(system: System, rounds: Vec<(f64, f64)>) -> Row {
+        let sorted = |mut v: Vec<f64>| {
+            v.sort_by(|a, b| a.total_cmp(b));
+            v
+        };
+        let rates = sorted(rounds.iter().map(|r| r.0).collect());
+        let cpus = sorted(rounds.iter().map(|r| r.1).collect());
         Row {
             system,
-            value,
-            spread,
+            value: rates[rates.len() / 2],
+            spread: Some((rates[0], rates[rates.len() - 1])),
+            cpu: Some(cpus[cpus.len() / 2]),
         }
     }
 }
@@ -92,13 +102,41 @@ pub fn header(redis_store: bool) {
 }
 
 pub fn ingest(what: &str, rows: &[Row]) {
-    println!("ingest, {what} (events/s acked once stored, median of 3 rounds):");
+    println!(
+        "ingest, {what} (events/s acked once stored, median of 3 rounds; server CPU per event):"
+    );
     for r in rows {
         let spread = r
             .spread
-            .map_or(String::new(), |(lo, hi)| format!("  ({lo:.0}..{hi:.0})"));
-        println!("  {:<34} {:>8.0}{spread}", r.system.label(), r.value);
+            .map_or(String::new(), |(lo, hi)| format!("({lo:.0}..{hi:.0})"));
+        let cpu = r
+            .cpu
+            .map_or(String::new(), |c| format!("{c:>7.1} µs CPU/event"));
+        println!(
+            "  {:<34} {:>8.0} {spread:<16} {cpu}",
+            r.system.label(),
+            r.value
+        );
     }
+    let cpu = |s: System| rows.iter().find(|r| r.system == s).and_then(|r| r.cpu);
+    ratio(
+        "gateway CPU/event / echo CPU/event",
+        cpu(System::Gateway),
+        cpu(System::Echo),
+        "reported",
+    );
+    ratio(
+        "gateway / BENCH_GATEWAY_BEFORE build, events/s",
+        find(rows, System::Gateway),
+        find(rows, System::GatewayBefore),
+        "reported",
+    );
+    ratio(
+        "gateway / BENCH_GATEWAY_BEFORE build, CPU/event",
+        cpu(System::Gateway),
+        cpu(System::GatewayBefore),
+        "reported",
+    );
     let gw = find(rows, System::Gateway);
     let full = find(rows, System::GatewayFull);
     let one = what == "one at a time";
