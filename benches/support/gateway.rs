@@ -126,13 +126,7 @@ impl Gateway {
     }
 
     fn status_kib(&self, field: &str) -> u64 {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(field))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
+        status_kib(self.pid, field)
     }
 
     /// File descriptors the gateway process has open.
@@ -141,6 +135,16 @@ impl Gateway {
     }
 
     pub fn stop(self) {}
+}
+
+/// A `kB` field (`VmRSS:`, `VmHWM:`) of `/proc/<pid>/status`, KiB; 0 when unreadable.
+pub fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
 
 impl Drop for Gateway {

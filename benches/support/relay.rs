@@ -164,12 +164,7 @@ impl Order {
 
 /// The resident memory of process `pid`, KiB.
 pub fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+    super::gateway::status_kib(pid, "VmRSS:")
 }
 
 /// CPU time (user + system) process `pid` has used, in µs (from /proc, 100 Hz ticks).
